@@ -1,0 +1,102 @@
+"""Sphinx configuration of the Step by Token site.
+
+The site is built with this folder as the configuration directory and ``docs/`` as the
+source: ``sphinx-build -W -c . docs _build/html`` (what ``nox -s docs`` runs).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+
+# Pages executed by myst-nb reference the site's shared scripts instead of inlining them.
+os.environ["STEPBYTOKEN_SITE"] = "1"
+# Quiet, reproducible execution: no progress bars, no stray threads fighting for 2 cores.
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+project = "Step by Token"
+author = "The Step by Token authors"
+copyright = "2026, The Step by Token authors"
+release = "0.1.0"
+
+extensions = [
+    "myst_nb",
+    "jupyter_sphinx",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",
+    "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",
+    "sphinx_copybutton",
+    "sphinx_design",
+    "sphinxcontrib.bibtex",
+    "sbt_site",
+]
+
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "chapters/*.ipynb", "_data"]
+source_suffix = {".md": "myst-nb", ".rst": "restructuredtext"}
+
+# --- MyST and notebook execution -------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "deflist", "substitution"]
+myst_heading_anchors = 3
+nb_execution_mode = "cache"
+nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
+nb_execution_timeout = 300
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_merge_streams = True
+
+# --- Executed examples on the API pages (jupyter-sphinx) -----------------------------------
+# Its default require.js / ipywidgets scripts come from CDNs; the site uses neither
+# (sbt_site drops them and refuses any other remote script).
+jupyter_sphinx_require_url = ""
+jupyter_sphinx_embed_url = ""
+jupyter_execute_default_kernel = "python3"
+
+# --- API reference --------------------------------------------------------------------------
+autodoc_default_options = {"members": True, "member-order": "bysource", "show-inheritance": True}
+autodoc_typehints = "description"
+autodoc_mock_imports: list[str] = []
+napoleon_numpy_docstring = True
+napoleon_google_docstring = False
+
+# --- Bibliography ------------------------------------------------------------------------------
+bibtex_bibfiles = ["docs/references.bib"]  # relative to this folder
+bibtex_default_style = "plain"
+bibtex_reference_style = "author_year"
+
+# --- Copy buttons: code only, never prompts or outputs ----------------------------------------
+copybutton_selector = "div:not(.output):not(.cell_output) > div.highlight pre"
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_remove_prompts = True
+
+# --- HTML ---------------------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "Step by Token"
+html_favicon = "docs/_static/logo.svg"
+html_logo = "docs/_static/logo.svg"
+html_static_path = ["docs/_static"]
+html_css_files = ["sbt-widgets.css", "sbt-site.css"]
+html_last_updated_fmt = None
+html_context = {"default_mode": "auto"}  # follow the reader's light/dark preference
+html_theme_options = {
+    "repository_url": "https://github.com/stepbytoken/stepbytoken",
+    "repository_branch": "main",
+    "path_to_docs": "docs",
+    "use_repository_button": True,
+    "use_download_button": True,
+    "use_fullscreen_button": True,
+    "launch_buttons": {
+        "colab_url": "https://colab.research.google.com",
+        "binderhub_url": "https://mybinder.org",
+        "notebook_interface": "jupyterlab",
+    },
+    "show_toc_level": 2,
+    "navigation_with_keys": True,
+}

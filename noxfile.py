@@ -1,0 +1,121 @@
+"""Developer commands: ``nox -s docs``, ``nox -s tests``, ``nox -s lint``, ``nox -s serve``,
+``nox -s bench`` and ``nox -s notebooks``."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+CACHE = BUILD / ".jupyter_cache"
+PACKAGE_STAMP = BUILD / ".package-sha256"
+SPHINX = ["sphinx-build", "-W", "--keep-going", "-b", "html", "-c", ".", "docs", str(HTML)]
+TORCH = "torch==2.13.*"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+def install_torch(session: nox.Session) -> None:
+    """Install a CPU-only torch: a local CPU wheel if pip has one, else PyTorch's CPU index."""
+    local = [
+        path
+        for folder in os.environ.get("PIP_FIND_LINKS", "").split()
+        for path in glob.glob(os.path.join(folder, "torch-2.13*cpu*.whl"))
+    ]
+    if local:
+        session.install(TORCH)
+    else:
+        session.install(TORCH, "--index-url", TORCH_CPU_INDEX)
+
+
+def package_digest() -> str:
+    """Hash of the package's sources: executed pages must be re-run when it changes."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "src").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_docs(session: nox.Session, *extra: str) -> None:
+    """Build the site; the execution cache is dropped whenever the package changed."""
+    digest = package_digest()
+    if not PACKAGE_STAMP.exists() or PACKAGE_STAMP.read_text() != digest or "--fresh" in extra:
+        session.log("package changed since the last build: re-executing every page")
+        shutil.rmtree(CACHE, ignore_errors=True)
+        shutil.rmtree(BUILD / "doctrees", ignore_errors=True)
+    extra = tuple(arg for arg in extra if arg != "--fresh")
+    session.run(*SPHINX, "-d", str(BUILD / "doctrees"), *extra)
+    PACKAGE_STAMP.write_text(digest)
+    session.run("python", "docs/_ext/execution_report.py", str(CACHE))
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site into _build/html (pass --fresh to re-execute every page)."""
+    install_torch(session)
+    session.install("-e", ".[docs]")
+    build_docs(session, *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite: unit tests, doctests, chapters as scripts, real-browser checks."""
+    install_torch(session)
+    session.install("-e", ".[docs,tests]")
+    build_docs(session)
+    session.run("pytest", *session.posargs, env={"SBT_SITE_DIR": str(HTML)})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style with ruff."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "src", "tests", "docs/_ext", "benchmarks", "noxfile.py", "conf.py")
+    session.run(
+        "ruff",
+        "format",
+        "--check",
+        "src",
+        "tests",
+        "docs/_ext",
+        "benchmarks",
+        "noxfile.py",
+        "conf.py",
+    )
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Live preview: rebuild on change and reload the browser (http://127.0.0.1:8000)."""
+    install_torch(session)
+    session.install("-e", ".[docs]", "sphinx-autobuild")
+    session.run(
+        "sphinx-autobuild", "-c", ".", "docs", str(HTML), "--watch", "src", *session.posargs
+    )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks, reported as ratios measured in one run on this machine."""
+    install_torch(session)
+    session.install("-e", ".[tests]")
+    session.run("python", "benchmarks/bench_bpe.py", *session.posargs)
+    session.run("python", "benchmarks/bench_model.py")
+
+
+@nox.session
+def notebooks(session: nox.Session) -> None:
+    """Regenerate the chapters' notebooks (docs/chapters/*.ipynb) for Colab and Binder."""
+    session.install("jupytext>=1.16")
+    session.run("python", "docs/_ext/notebooks.py")

@@ -1,0 +1,11 @@
+"""Shared test settings and fixtures.
+
+Unit tests run torch on one thread: on a 2-core machine, tiny models run many times faster
+that way, and results do not depend on how busy the machine is.
+"""
+
+from __future__ import annotations
+
+import torch
+
+torch.set_num_threads(1)
