@@ -74,6 +74,8 @@ def page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, do
             raise ExtensionError(f"{pagename}: a figure requires {name!r}, which the site lacks")
         if name.endswith(".js"):
             app.add_js_file(name, priority=450)
+        elif name.endswith(".css") and name != "sbt-widgets.css":  # that one is on every page
+            app.add_css_file(name, priority=450)
     for key in ("script_files", "css_files"):
         kept = []
         for asset in context.get(key, []):

@@ -29,7 +29,8 @@ from typing import Any
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
-#: Scripts each widget kind needs besides ``sbt-widgets.js`` (files in ``stepbytoken/static``).
+#: Files a widget kind needs besides ``sbt-widgets.js``, its own ``widget-KIND.js`` and
+#: ``widget-KIND.css`` (all in ``stepbytoken/static``; the latter two only if they exist).
 WIDGET_REQUIRES: dict[str, tuple[str, ...]] = {"tokenizer": ("bpe.js",)}
 
 
@@ -79,17 +80,47 @@ class InteractiveFigure:
 
     def save(self, path: str) -> None:
         """Write a standalone HTML page with the figure, its scripts inlined."""
-        scripts = "".join(f"<script>{static_text(name)}</script>" for name in _scripts(self.html))
         with open(path, "w", encoding="utf-8") as f:
-            f.write(f"<!doctype html><meta charset='utf-8'>{scripts}{self.html}")
+            f.write(
+                f"<!doctype html><meta charset='utf-8'>{_inline(_scripts(self.html))}{self.html}"
+            )
+
+
+def _static_exists(name: str) -> bool:
+    return resources.files("stepbytoken").joinpath("static", name).is_file()
+
+
+def widget_requires(kind: str) -> list[str]:
+    """Static files a widget kind needs, in loading order (scripts, then stylesheets).
+
+    Examples
+    --------
+    >>> widget_requires("next-token")
+    ['sbt-widgets.js', 'sbt-widgets.css']
+    """
+    names = ["sbt-widgets.js", *WIDGET_REQUIRES.get(kind, ())]
+    names += [n for n in (f"widget-{kind}.js",) if _static_exists(n)]
+    names += ["sbt-widgets.css", *(n for n in (f"widget-{kind}.css",) if _static_exists(n))]
+    return names
+
+
+def _inline(names: list[str]) -> str:
+    """The given static files as inline ``<script>``/``<style>`` elements (for notebooks)."""
+    tags = []
+    for name in names:
+        if name.endswith(".css"):
+            tags.append(f"<style>{static_text(name)}</style>")
+        elif name != "plotly.min.js":
+            tags.append(f"<script>{static_text(name)}</script>")
+    return "".join(tags)
 
 
 def _scripts(html_text: str) -> list[str]:
     """Static files (shipped here) that a figure's HTML asks for, in loading order."""
-    names = []
+    names: list[str] = []
     for chunk in html_text.split('data-sbt-requires="')[1:]:
         names.extend(n for n in chunk.split('"', 1)[0].split() if n not in names)
-    return [n for n in names if n != "plotly.min.js"]
+    return names
 
 
 # Draws a figure from the JSON next to it with the page's own Plotly (never a CDN copy).
@@ -177,14 +208,12 @@ def widget(kind: str, data: dict[str, Any], *, label: str = "") -> InteractiveFi
     if not isinstance(data, dict):
         raise TypeError(f"data must be a dict, got {type(data).__name__}")
     payload = _json_for_script(data)
-    requires = " ".join((*WIDGET_REQUIRES.get(kind, ()), "sbt-widgets.js"))
+    requires = " ".join(widget_requires(kind))
     html_text = (
         f'<div class="sbt-interactive sbt-widget" data-sbt-widget="{kind}" '
         f'data-sbt-requires="{requires}" role="figure" aria-label="{html.escape(label)}">'
         f'<script type="application/json" class="sbt-data">{payload}</script></div>'
     )
     if not _on_site():
-        style = f"<style>{static_text('sbt-widgets.css')}</style>"
-        scripts = "".join(f"<script>{static_text(name)}</script>" for name in requires.split())
-        html_text = html_text[: -len("</div>")] + style + scripts + "</div>"
+        html_text = html_text[: -len("</div>")] + _inline(requires.split()) + "</div>"
     return InteractiveFigure(html_text)

@@ -3,7 +3,8 @@
  * Every widget is a <div class="sbt-interactive sbt-widget" data-sbt-widget="KIND"> holding its
  * data as <script type="application/json" class="sbt-data">. This file draws each one with
  * plain DOM code: no framework, no network. It can be loaded many times (inlined in notebooks):
- * later copies only look for widgets not drawn yet.
+ * later copies only look for widgets not drawn yet. Further kinds live in widget-KIND.js files
+ * that call sbtWidgets.register(KIND, draw) (loaded after this file).
  */
 (function () {
   "use strict";
@@ -149,7 +150,13 @@
     Array.prototype.forEach.call(roots, render);
   }
 
-  window.sbtWidgets = { kinds: kinds, render: render, renderAll: renderAll,
+  /* Other files add widget kinds with sbtWidgets.register("kind", function (root, data) {...}). */
+  function register(kind, draw) {
+    kinds[kind] = draw;
+    if (document.readyState !== "loading") renderAll();
+  }
+
+  window.sbtWidgets = { kinds: kinds, register: register, render: render, renderAll: renderAll,
     helpers: { el: el, bars: bars, select: select, labelled: labelled, showToken: showToken } };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", renderAll);
   else renderAll();
