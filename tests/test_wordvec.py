@@ -227,3 +227,59 @@ def test_nearest_neighbours_of_a_name_are_names(world, trained):
     colours = [w for w, _ in trained.nearest("red", k=5)]
     assert sum(w in {"blue", "green", "yellow", "white", "black", "brown", "grey", "orange",
                      "purple", "pink", "silver"} for w in colours) >= 4  # fmt: skip
+
+
+# -- batch queries (chapter 3 uses them for the map and the baselines) -------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(4, 12), st.integers(2, 6), st.integers(1, 4), st.integers(0, 2**31 - 1))
+def test_neighbours_match_nearest(vocab_size, dim, k, seed):
+    g = torch.Generator().manual_seed(seed)
+    vocab = Vocab([f"w{i}" for i in range(vocab_size)], [1] * vocab_size)
+    wv = WordVectors(vocab, torch.randn(vocab_size, dim, generator=g))
+    table = wv.neighbours(k=k)
+    assert list(table) == vocab.itos
+    for word, found in table.items():
+        expected = wv.nearest(word, k=k)
+        assert [w for w, _ in found] == [w for w, _ in expected]
+        assert [s for _, s in found] == pytest.approx([s for _, s in expected], abs=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(4, 12), st.integers(2, 6), st.integers(0, 2**31 - 1))
+def test_answer_analogies_match_one_at_a_time(vocab_size, dim, seed):
+    g = torch.Generator().manual_seed(seed)
+    vocab = Vocab([f"w{i}" for i in range(vocab_size)], [1] * vocab_size)
+    wv = WordVectors(vocab, torch.randn(vocab_size, dim, generator=g))
+    picks = torch.randint(0, vocab_size, (10, 3), generator=g).tolist()
+    questions = [tuple(vocab.itos[i] for i in row) for row in picks if len(set(row)) == 3]
+    assert wv.answer_analogies(questions) == [wv.analogy(a, b, c)[0][0] for a, b, c in questions]
+    only_c = wv.answer_analogies(questions, method="only-c")
+    assert only_c == [wv.nearest(c, k=1, exclude=(a, b))[0][0] for a, b, c in questions]
+
+
+def test_answer_analogies_agree_with_evaluate(world, trained):
+    items = world.analogies("plural")
+    answers = trained.answer_analogies(items)
+    correct = sum(answer == d for answer, (_, _, _, d) in zip(answers, items, strict=True))
+    assert correct == trained.evaluate_analogies(items)["correct"]
+
+
+def test_batch_query_errors():
+    wv = make_toy()
+    assert wv.answer_analogies([]) == []
+    with pytest.raises(ValueError, match='method must be "offset" or "only-c"'):
+        wv.answer_analogies([("king", "queen", "man")], method="cosmul")
+    with pytest.raises(ValueError, match="3 words"):
+        wv.answer_analogies([("king", "queen")])
+    with pytest.raises(KeyError, match="not in the vocabulary"):
+        wv.answer_analogies([("king", "queen", "prince")])
+    with pytest.raises(ValueError, match="no word left"):
+        WordVectors(Vocab(["a", "b", "c"], [1, 1, 1]), torch.eye(3)).answer_analogies(
+            [("a", "b", "c")]
+        )
+    with pytest.raises(ValueError, match="k must be an int >= 1"):
+        wv.neighbours(k=0)
+    with pytest.raises(KeyError, match="not in the vocabulary"):
+        wv.neighbours(["prince"])

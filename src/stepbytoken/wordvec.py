@@ -485,6 +485,119 @@ class WordVectors:
         q = E[self.index(b)] - E[self.index(a)] + E[self.index(c)]
         return self.nearest(q, k=k, exclude=(a, b, c))
 
+    def neighbours(
+        self, words: Sequence[str] | None = None, k: int = 5
+    ) -> dict[str, list[tuple[str, float]]]:
+        """The ``k`` nearest words of many words at once: ``nearest(word, k)`` for each.
+
+        Parameters
+        ----------
+        words
+            The words to look up; ``None`` means the whole vocabulary.
+        k
+            Neighbours per word (int >= 1).
+
+        Returns
+        -------
+        dict of str to list of (word, cosine similarity)
+            In the order of ``words``; each list as :meth:`nearest` returns it.
+
+        Raises
+        ------
+        KeyError
+            If a word is unknown.
+        ValueError
+            If ``k`` is not an int >= 1.
+
+        Examples
+        --------
+        >>> vocab = Vocab(["cat", "dog", "sky"], [1, 1, 1])
+        >>> wv = WordVectors(vocab, torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]]))
+        >>> wv.neighbours(["cat", "sky"], k=1)
+        {'cat': [('dog', 0.993884)], 'sky': [('dog', 0.110432)]}
+
+        Introduced in chapter 3.
+        """
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"k must be an int >= 1, got {k!r}")
+        words = self.vocab.itos if words is None else list(words)
+        ids = torch.tensor([self.index(w) for w in words], dtype=torch.long)
+        E = self.vectors
+        scores = E[ids] @ E.T  # (n, vocab_size)
+        scores[torch.arange(len(words)), ids] = -math.inf  # a word is not its own neighbour
+        k = min(k, self.vocab_size - 1)
+        values, indices = torch.sort(scores, dim=1, descending=True, stable=True)
+        return {
+            w: [(self.vocab.itos[i], round(s, 6)) for s, i in zip(vs, js, strict=True)]
+            for w, vs, js in zip(
+                words, values[:, :k].tolist(), indices[:, :k].tolist(), strict=True
+            )
+        }
+
+    def answer_analogies(
+        self, questions: Sequence[Sequence[str]], method: str = "offset"
+    ) -> list[str]:
+        """The top answer to each question ``(a, b, c)``: ``a`` is to ``b`` as ``c`` is to what?
+
+        ``method="offset"`` answers like :meth:`analogy`, with the word nearest to
+        ``b - a + c``. ``method="only-c"`` is a baseline that ignores ``a`` and ``b`` and answers
+        with the word nearest to ``c`` (Linzen, 2016): when it scores well, the relation need
+        not be a direction in the space. Either way ``a``, ``b`` and ``c`` cannot be the answer.
+
+        Parameters
+        ----------
+        questions
+            Tuples ``(a, b, c)``; a fourth word (the expected answer, as in
+            :meth:`evaluate_analogies`) is allowed and ignored.
+        method
+            ``"offset"`` or ``"only-c"``.
+
+        Returns
+        -------
+        list of str
+            One answer per question.
+
+        Raises
+        ------
+        KeyError
+            If a word is unknown.
+        ValueError
+            If ``method`` is unknown, a question has fewer than 3 or more than 4 words, or the
+            vocabulary has no word besides ``a``, ``b`` and ``c``.
+
+        Examples
+        --------
+        >>> vocab = Vocab(["king", "queen", "man", "woman", "boy"], counts=[1] * 5)
+        >>> weight = torch.tensor([[1.0, 1.0], [1.0, -1.0], [0.1, 1.0], [0.1, -1.0], [0.2, 1.0]])
+        >>> wv = WordVectors(vocab, weight)
+        >>> wv.answer_analogies([("king", "queen", "man")])
+        ['woman']
+        >>> wv.answer_analogies([("king", "queen", "man", "woman")], method="only-c")
+        ['boy']
+
+        Introduced in chapter 3.
+        """
+        if method not in ("offset", "only-c"):
+            raise ValueError(f'method must be "offset" or "only-c", got {method!r}')
+        if not questions:
+            return []
+        rows = []
+        for q in questions:
+            if len(q) not in (3, 4):
+                raise ValueError(f"each question must have 3 words (a, b, c), got {q!r}")
+            rows.append([self.index(w) for w in q[:3]])
+        if any(len(set(r)) >= self.vocab_size for r in rows):
+            raise ValueError("the vocabulary has no word left to answer with")
+        ids = torch.tensor(rows)  # (n, 3)
+        E = self.vectors
+        if method == "offset":
+            q = E[ids[:, 1]] - E[ids[:, 0]] + E[ids[:, 2]]  # (n, dim)
+        else:
+            q = E[ids[:, 2]]
+        scores = F.normalize(q, dim=-1) @ E.T  # (n, vocab_size)
+        scores.scatter_(1, ids, -math.inf)
+        return [self.vocab.itos[i] for i in scores.argmax(dim=1).tolist()]
+
     def evaluate_analogies(
         self, analogies: Sequence[Sequence[str]] | Mapping[str, Sequence[Sequence[str]]]
     ) -> dict:
@@ -607,6 +720,9 @@ def train_word_vectors(
         reproducible on CPU).
     progress
         Show a progress bar (tqdm) over epochs.
+
+    Training runs on one CPU thread (the previous setting is restored afterwards): the batches
+    are small, so more threads only add overhead, and on a busy machine a lot of it.
 
     Returns
     -------
