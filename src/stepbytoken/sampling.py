@@ -14,7 +14,9 @@ pieces the book uses, in the order a sampler applies them:
 
 ``generate`` repeats this one token at a time, feeding each choice back in as input;
 ``stream`` yields the tokens as they come, and ``generation_steps`` records the distribution
-at every step so the book can show it.
+at every step so the book can show it. Two measures of what a sampler wrote close the module:
+``distinct_n`` (how varied a set of generations is) and ``repeated_ngram_fraction`` (how much
+one generation repeats itself).
 
 Models are torch modules (or plain callables) mapping token ids ``idx`` of shape ``(B, T)``
 to logits of shape ``(B, T, vocab_size)``; a model returning a tuple ``(logits, loss)`` (as
@@ -847,3 +849,127 @@ def generation_steps(
             )
         )
     return records
+
+
+# ----------------------------------------------------------------------------------------------
+# Measuring what a sampler wrote
+
+
+def _ngrams(ids: Sequence[int] | torch.Tensor, n: int, name: str) -> list[tuple[int, ...]]:
+    """The n-grams of one sequence of token ids, in order of their start position."""
+    if isinstance(ids, torch.Tensor):
+        if ids.dim() != 1 or ids.is_floating_point() or ids.is_complex():
+            raise TypeError(f"{name} must be a 1-D tensor of token ids or a list of ints")
+        ids = ids.tolist()
+    if isinstance(ids, str) or not isinstance(ids, Sequence):
+        raise TypeError(f"{name} must be a sequence of token ids, got {type(ids).__name__}")
+    if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in ids):
+        raise TypeError(f"{name} must hold int token ids")
+    return [tuple(ids[i : i + n]) for i in range(len(ids) - n + 1)]
+
+
+def _check_n(n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"n must be an int >= 1, got {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    return int(n)
+
+
+def distinct_n(sequences: Sequence[Sequence[int]] | torch.Tensor, n: int = 2) -> float:
+    """Diversity of a set of generations: distinct n-grams divided by all n-grams.
+
+    The n-grams of every sequence are pooled; 1.0 means no n-gram occurs twice anywhere (within
+    a sequence or across sequences), and values near 0 mean the generations keep saying the
+    same things. This is the *distinct-n* measure of Li et al. (2016).
+
+    Parameters
+    ----------
+    sequences
+        Token id sequences (lists of ints, or a 2-D tensor with one sequence per row), e.g.
+        several continuations of the same prompt, without the prompt.
+    n
+        Length of the n-grams, an int >= 1.
+
+    Returns
+    -------
+    float
+        In ``(0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        If ``n < 1`` or no sequence is at least ``n`` tokens long.
+    TypeError
+        If a sequence does not hold int token ids.
+
+    Examples
+    --------
+    The bigrams are (1, 2), (2, 3) and (1, 2), (2, 4): 3 distinct out of 4.
+
+    >>> distinct_n([[1, 2, 3], [1, 2, 4]], n=2)
+    0.75
+    >>> distinct_n(torch.tensor([[5, 5, 5], [5, 5, 5]]), n=1)  # one word, six times
+    0.16666666666666666
+
+    Introduced in chapter 7.
+    """
+    n = _check_n(n)
+    if isinstance(sequences, torch.Tensor):
+        if sequences.dim() != 2:
+            raise TypeError(f"a tensor of sequences must be 2-D, got {sequences.dim()}-D")
+        sequences = sequences.tolist()
+    if isinstance(sequences, str) or not isinstance(sequences, Sequence):
+        raise TypeError(f"sequences must be a list of token id lists, got {type(sequences)}")
+    grams = [g for k, seq in enumerate(sequences) for g in _ngrams(seq, n, f"sequences[{k}]")]
+    if not grams:
+        raise ValueError(f"no sequence is at least n = {n} tokens long, so there are no n-grams")
+    return len(set(grams)) / len(grams)
+
+
+def repeated_ngram_fraction(ids: Sequence[int] | torch.Tensor, n: int = 4) -> float:
+    """How much a text repeats itself: the fraction of its n-grams that already occurred in it.
+
+    Each n-gram (by start position) counts as repeated if the same n tokens appeared earlier in
+    the same sequence. A text stuck in a loop scores close to 1; varied text scores near 0.
+
+    Parameters
+    ----------
+    ids
+        One sequence of token ids (a list of ints or a 1-D tensor).
+    n
+        Length of the n-grams, an int >= 1.
+
+    Returns
+    -------
+    float
+        In ``[0, 1)``: the first n-gram can never be a repeat.
+
+    Raises
+    ------
+    ValueError
+        If ``n < 1`` or ``ids`` is shorter than ``n``.
+    TypeError
+        If ``ids`` does not hold int token ids.
+
+    Examples
+    --------
+    ``a b c a b c a b c`` with n = 3: of its 7 trigrams, the last 4 repeat earlier ones.
+
+    >>> repeated_ngram_fraction([1, 2, 3, 1, 2, 3, 1, 2, 3], n=3)
+    0.5714285714285714
+    >>> repeated_ngram_fraction([1, 2, 3, 4], n=2)
+    0.0
+
+    Introduced in chapter 7.
+    """
+    n = _check_n(n)
+    grams = _ngrams(ids, n, "ids")
+    if not grams:
+        raise ValueError(f"ids must hold at least n = {n} tokens, got {len(ids)}")
+    seen: set[tuple[int, ...]] = set()
+    repeats = 0
+    for gram in grams:
+        repeats += gram in seen
+        seen.add(gram)
+    return repeats / len(grams)
