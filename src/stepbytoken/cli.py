@@ -22,6 +22,30 @@ def _corpus(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_reference(args: argparse.Namespace) -> int:
+    from stepbytoken import reference
+    from stepbytoken.weights import file_sha256
+
+    out = reference.REFERENCE_DIR if args.out is None else args.out
+    manifest = reference.train_reference(out, steps=args.steps, progress=True)
+    results = manifest["results"]
+    print(f"wrote {out}")
+    print(
+        f"{manifest['parameters']:,} parameters, {results['steps']} steps in "
+        f"{results['training_time_s']:.0f} s; final loss train {results['final_train_loss']:.3f}"
+        f", val {results['final_val_loss']:.3f}"
+    )
+    print(
+        f"fact accuracy: training facts {results['train_fact_accuracy']:.1%}, "
+        f"held-out facts {results['heldout_fact_accuracy']:.1%}"
+    )
+    digest = file_sha256(f"{out}/{reference.MANIFEST_FILE}")
+    print(f"sha256 of the manifest: {digest}")
+    if digest != reference.MANIFEST_SHA256:
+        print("this differs from reference.MANIFEST_SHA256: update it to ship the new files")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface: one subcommand per recipe."""
     parser = argparse.ArgumentParser(
@@ -32,6 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
         "corpus", help="rebuild the real-text corpus from this Python's standard library"
     )
     corpus.set_defaults(run=_corpus)
+    train = commands.add_parser("train", help="train a model that ships with the package")
+    models = train.add_subparsers(dest="model", required=True)
+    reference = models.add_parser(
+        "reference", help="train the book's reference GPT on the small world (minutes on a CPU)"
+    )
+    reference.add_argument(
+        "--steps", type=int, default=None, help="training steps (default: the recipe's)"
+    )
+    reference.add_argument(
+        "--out", default=None, help="output folder (default: the package's data/reference)"
+    )
+    reference.set_defaults(run=_train_reference)
     return parser
 
 
