@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -108,6 +109,23 @@ def page(browser, server):
     page.on("request", check_request)
     yield page
     context.close()
+
+
+def open_widget(page, server, path, kind, ready_selector):
+    """Open ``path``, wait until its one widget of ``kind`` has drawn ``ready_selector``.
+
+    Returns the widget's locator and the JSON data the page gave it.
+    """
+    assert (SITE / path).exists(), f"{path} is missing from the site in {SITE}"
+    page.goto(f"{server}/{path}", wait_until="load")
+    widget = page.locator(f'[data-sbt-widget="{kind}"]')
+    assert widget.count() == 1
+    page.wait_for_function(
+        f"el => el.getAttribute('data-sbt-rendered') && el.querySelector('{ready_selector}')",
+        arg=widget.element_handle(),
+        timeout=10_000,
+    )
+    return widget, json.loads(widget.locator("script.sbt-data").text_content())
 
 
 def test_site_has_the_expected_pages():

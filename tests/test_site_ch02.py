@@ -11,17 +11,15 @@ slider is moved.
 from __future__ import annotations
 
 import functools
-import json
 import re
 
-from test_site import SITE, browser, page, server  # noqa: F401  (pytest fixtures)
+from test_site import SITE, browser, open_widget, page, server  # noqa: F401  (fixtures)
 
 from stepbytoken.reference import REFERENCE_DIR, reference_corpus, reference_settings
 from stepbytoken.tokenizer import BPETokenizer
 from stepbytoken.world import DOC_SEPARATOR
 
 PATH = "chapters/02-text-to-tokens.html"
-WIDGET = '[data-sbt-widget="tokenizer"]'
 
 TEXTS = [
     "Hello, world! It's a test: 12345 apples & 67 pears.",
@@ -47,17 +45,7 @@ def book_tokenizer() -> BPETokenizer:
 
 
 def _open(page, server):  # noqa: F811
-    assert (SITE / PATH).exists(), f"{PATH} is missing from the site in {SITE}"
-    page.goto(f"{server}/{PATH}", wait_until="load")
-    widget = page.locator(WIDGET)
-    assert widget.count() == 1
-    page.wait_for_function(
-        "el => el.getAttribute('data-sbt-rendered') && el.querySelector('.sbt-token-ids')",
-        arg=widget.element_handle(),
-        timeout=10_000,
-    )
-    data = json.loads(widget.locator("script.sbt-data").text_content())
-    return widget, data
+    return open_widget(page, server, PATH, "tokenizer", ".sbt-token-ids")
 
 
 def _shown_ids(widget) -> list[int]:

@@ -7,30 +7,17 @@ compared with :func:`stepbytoken.sampling.next_token_distribution` on the same l
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
-from test_site import SITE, browser, page, server  # noqa: F401  (pytest fixtures)
+from test_site import SITE, browser, open_widget, page, server  # noqa: F401  (fixtures)
 
 from stepbytoken.sampling import next_token_distribution
 
 PATH = "chapters/07-choosing-the-next-word.html"
-WIDGET = '[data-sbt-widget="sampling"]'
 
 
 def _open(page, server):  # noqa: F811
-    assert (SITE / PATH).exists(), f"{PATH} is missing from the site in {SITE}"
-    page.goto(f"{server}/{PATH}", wait_until="load")
-    widget = page.locator(WIDGET)
-    assert widget.count() == 1
-    page.wait_for_function(
-        "el => el.getAttribute('data-sbt-rendered') && el.querySelector('.sbt-bar-row')",
-        arg=widget.element_handle(),
-        timeout=10_000,
-    )
-    data = json.loads(widget.locator("script.sbt-data").text_content())
-    return widget, data
+    return open_widget(page, server, PATH, "sampling", ".sbt-bar-row")
 
 
 def _set(widget, label, value):

@@ -16,18 +16,19 @@ Introduced in chapter 6.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
 import numbers
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from stepbytoken.sampling import _eval_mode  # eval mode, each submodule's own mode restored
 
 # ----------------------------------------------------------------------------------------------
 # Small checks
@@ -446,18 +447,6 @@ def _model_device(model: nn.Module) -> torch.device:
     for tensor in model.parameters():
         return tensor.device
     return torch.device("cpu")
-
-
-@contextlib.contextmanager
-def _eval_mode(model: nn.Module) -> Iterator[None]:
-    """Eval mode for the module and its submodules; each one's own mode is restored after."""
-    modes = [(module, module.training) for module in model.modules()]
-    model.eval()
-    try:
-        yield
-    finally:
-        for module, training in modes:
-            module.training = training
 
 
 def estimate_loss(
