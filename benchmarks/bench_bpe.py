@@ -3,9 +3,9 @@
 Trains the same number of merges on the same ~1 MB of English text three ways and prints the
 times as a table:
 
-- ``incremental``: :meth:`stepbytoken.tokenizer.BPETokenizer.train`, which after each merge
+- ``incremental``: :meth:`stepbytoken.tokenizers.bpe.BPETokenizer.train`, which after each merge
   only revisits the chunks that contained the merged pair;
-- ``naive``: :func:`stepbytoken.tokenizer.train_naive`, which recounts every pair of every
+- ``naive``: :func:`stepbytoken.tokenizers.bpe.train_naive`, which recounts every pair of every
   distinct chunk after each merge (same counts, same tie-break, same merges);
 - ``tokenizers``: Hugging Face's Rust BPE trainer with a ByteLevel pre-tokenizer, no
   normalizer, ``vocab_size = 256 + merges``, single-threaded (``RAYON_NUM_THREADS=1``).
@@ -31,12 +31,12 @@ def load_text(path: str | None, n_bytes: int) -> tuple[str, str]:
             text, source = f.read(), path
     else:
         try:
-            from stepbytoken.corpus import real_text
+            from stepbytoken.text import real_text
         except ImportError as err:
             raise SystemExit(
-                f"stepbytoken.corpus.real_text is not available ({err}); pass --text FILE"
+                f"stepbytoken.text.corpus.real_text is not available ({err}); pass --text FILE"
             ) from err
-        text, source = real_text(), "stepbytoken.corpus.real_text()"
+        text, source = real_text(), "stepbytoken.text.corpus.real_text()"
     text = text.encode("utf-8")[:n_bytes].decode("utf-8", errors="ignore")
     return text, source
 
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Must happen before `tokenizers` is imported (its thread pool reads it once).
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from stepbytoken.tokenizer import BPETokenizer, train_naive
+    from stepbytoken.tokenizers import BPETokenizer, train_naive
 
     text, source = load_text(args.text, args.bytes)
     print(f"text: {len(text.encode('utf-8')):,} bytes from {source}; merges: {args.merges}")

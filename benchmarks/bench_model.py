@@ -22,8 +22,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from stepbytoken.attention import causal_mask
-from stepbytoken.model import GPT, GPTConfig, count_parameters
+from stepbytoken.nn import GPT, GPTConfig, causal_mask, count_parameters
 
 
 class TorchReferenceLM(nn.Module):

@@ -27,7 +27,7 @@ from sphinx.errors import ExtensionError
 import stepbytoken
 
 OUTLINE = Path(__file__).resolve().parent.parent / "_data" / "outline.json"
-PACKAGE_STATIC = Path(stepbytoken.__file__).parent / "static"
+PACKAGE_STATIC = Path(stepbytoken.__file__).parent / "book" / "static"
 # Scripts jupyter-sphinx adds by default; the site has no ipywidgets, so they are not needed.
 DROPPED_REMOTE = ("require.min.js", "@jupyter-widgets/html-manager")
 # jupyter-sphinx links its Thebe (live code) files on every page but only ships them when Thebe

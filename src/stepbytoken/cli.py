@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 
 def _corpus(args: argparse.Namespace) -> int:
-    from stepbytoken import corpus
+    from stepbytoken.text import corpus
 
     digest = corpus.write_real_text()
     print(f"wrote {corpus.REAL_TEXT_FILE}")
@@ -23,8 +23,7 @@ def _corpus(args: argparse.Namespace) -> int:
 
 
 def _train_reference(args: argparse.Namespace) -> int:
-    from stepbytoken import reference
-    from stepbytoken.weights import file_sha256
+    from stepbytoken.artifacts import file_sha256, reference
 
     out = reference.REFERENCE_DIR if args.out is None else args.out
     manifest = reference.train_reference(out, steps=args.steps, progress=True)

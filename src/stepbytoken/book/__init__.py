@@ -1,0 +1,3 @@
+"""The book's own machinery: interactive figures, plot style, widget files."""
+
+from __future__ import annotations

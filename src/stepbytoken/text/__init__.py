@@ -1,0 +1,39 @@
+"""Real text: the shipped corpus and splitting it into words."""
+
+from __future__ import annotations
+
+from stepbytoken.text.corpus import (
+    DATA_DIR,
+    REAL_TEXT_FILE,
+    REAL_TEXT_SHA256,
+    SKIPPED_FOLDERS,
+    build_real_text,
+    real_text,
+    split_lines,
+    write_real_text,
+)
+from stepbytoken.text.words import (
+    BOS,
+    UNK,
+    WordVocab,
+    encode_lines,
+    join_words,
+    split_words,
+)
+
+__all__ = [
+    "BOS",
+    "DATA_DIR",
+    "REAL_TEXT_FILE",
+    "REAL_TEXT_SHA256",
+    "SKIPPED_FOLDERS",
+    "UNK",
+    "WordVocab",
+    "build_real_text",
+    "encode_lines",
+    "join_words",
+    "real_text",
+    "split_lines",
+    "split_words",
+    "write_real_text",
+]

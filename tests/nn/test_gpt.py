@@ -1,0 +1,389 @@
+"""Tests for stepbytoken.nn.gpt: the GPT configuration, model and parameter counts."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stepbytoken.nn import (
+    GPT,
+    MLP,
+    Block,
+    GPTConfig,
+    RMSNorm,
+    causal_mask,
+    count_parameters,
+    parameter_count,
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Run single-threaded: tiny tensors gain nothing from threads, and on a shared machine a
+    busy thread pool makes each small op take milliseconds instead of microseconds."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def tiny(**overrides: object) -> GPTConfig:
+    fields = dict(vocab_size=37, block_size=12, n_layer=2, n_head=2, d_model=16)
+    fields.update(overrides)
+    return GPTConfig(**fields)  # type: ignore[arg-type]
+
+
+def random_idx(config: GPTConfig, B: int, T: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, config.vocab_size, (B, T), generator=g)
+
+
+OPTIONS = list(
+    itertools.product(
+        ["layernorm", "rmsnorm"],  # norm
+        ["learned", "sinusoidal", "rope"],  # positions
+        [True, False],  # bias
+        [True, False],  # tie_weights
+        [True, False],  # use_norm
+        [True, False],  # residual
+    )
+)
+
+
+def config_from_option(option: tuple, **overrides: object) -> GPTConfig:
+    norm, positions, bias, tie_weights, use_norm, residual = option
+    return tiny(
+        norm=norm,
+        positions=positions,
+        bias=bias,
+        tie_weights=tie_weights,
+        use_norm=use_norm,
+        residual=residual,
+        **overrides,
+    )
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+def test_config_defaults() -> None:
+    config = tiny()
+    assert config.d_ff == 64 and config.d_head == 8
+    assert (config.norm, config.positions) == ("layernorm", "learned")
+    assert config.bias and config.tie_weights and config.residual and config.use_norm
+    assert tiny(d_ff=10).d_ff == 10
+
+
+def test_gpt2_small_config() -> None:
+    config = GPTConfig.gpt2_small()
+    assert (config.vocab_size, config.block_size, config.n_layer) == (50257, 1024, 12)
+    assert (config.n_head, config.d_model, config.d_ff) == (12, 768, 3072)
+    assert GPTConfig.gpt2_small(block_size=256).block_size == 256
+
+
+@pytest.mark.parametrize(
+    "overrides, error, message",
+    [
+        ({"d_model": 15}, ValueError, "d_model must be divisible by n_head"),
+        ({"vocab_size": 0}, ValueError, "vocab_size must be a positive int, got 0"),
+        ({"block_size": -1}, ValueError, "block_size must be a positive int"),
+        ({"n_layer": 2.0}, TypeError, "n_layer must be a positive int"),
+        ({"n_head": True}, TypeError, "n_head must be a positive int"),
+        ({"d_ff": 0}, ValueError, "d_ff must be a positive int"),
+        ({"norm": "batchnorm"}, ValueError, "norm must be one of layernorm, rmsnorm; got"),
+        (
+            {"positions": "alibi"},
+            ValueError,
+            "positions must be one of learned, sinusoidal, rope; got 'alibi'",
+        ),
+        ({"positions": "rope", "n_head": 16}, ValueError, "even d_head"),
+        ({"bias": "yes"}, TypeError, "bias must be a bool"),
+        ({"tie_weights": 1}, TypeError, "tie_weights must be a bool"),
+        ({"dropout": 1.0}, ValueError, r"dropout must be in \[0, 1\)"),
+        ({"dropout": -0.1}, ValueError, r"dropout must be in \[0, 1\)"),
+    ],
+)
+def test_config_validation(overrides: dict, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        tiny(**overrides)
+
+
+# --- parameter counts ---------------------------------------------------------------------------
+
+
+def test_gpt2_small_has_124_439_808_parameters() -> None:
+    config = GPTConfig.gpt2_small()
+    assert parameter_count(config) == 124_439_808
+    with torch.device("meta"):  # build the real module structure without allocating memory
+        model = GPT(config)
+    assert count_parameters(model) == 124_439_808
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+def test_parameter_count_matches_model_for_every_option(option: tuple) -> None:
+    config = config_from_option(option)
+    assert count_parameters(GPT(config)) == parameter_count(config)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    vocab_size=st.integers(1, 50),
+    block_size=st.integers(1, 20),
+    n_layer=st.integers(1, 3),
+    n_head=st.integers(1, 4),
+    d_head=st.integers(1, 5),
+    d_ff=st.one_of(st.none(), st.integers(1, 40)),
+    option=st.sampled_from(OPTIONS),
+)
+def test_parameter_count_matches_model_for_random_sizes(
+    vocab_size: int,
+    block_size: int,
+    n_layer: int,
+    n_head: int,
+    d_head: int,
+    d_ff: int | None,
+    option: tuple,
+) -> None:
+    if option[1] == "rope":
+        d_head *= 2
+    config = config_from_option(
+        option,
+        vocab_size=vocab_size,
+        block_size=block_size,
+        n_layer=n_layer,
+        n_head=n_head,
+        d_model=n_head * d_head,
+        d_ff=d_ff,
+    )
+    assert count_parameters(GPT(config)) == parameter_count(config)
+
+
+def test_tied_weights_are_one_tensor() -> None:
+    model = GPT(tiny(tie_weights=True))
+    assert model.lm_head.weight is model.wte.weight
+    untied = GPT(tiny(tie_weights=False))
+    assert untied.lm_head.weight is not untied.wte.weight
+    diff = count_parameters(untied) - count_parameters(model)
+    assert diff == 37 * 16
+
+
+def test_count_parameters_rejects_non_modules() -> None:
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        count_parameters([torch.zeros(2)])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="GPTConfig"):
+        parameter_count({"vocab_size": 3})  # type: ignore[arg-type]
+
+
+# --- parts --------------------------------------------------------------------------------------
+
+
+def test_rmsnorm_matches_torch() -> None:
+    x = torch.randn(3, 5, 8, generator=torch.Generator().manual_seed(0)) * 3
+    ours = RMSNorm(8)
+    with torch.no_grad():
+        ours.weight.copy_(torch.linspace(0.5, 2.0, 8))
+    ref = torch.nn.RMSNorm(8, eps=1e-5)
+    with torch.no_grad():
+        ref.weight.copy_(ours.weight)
+    torch.testing.assert_close(ours(x), ref(x))
+
+
+def test_mlp_and_block_shapes() -> None:
+    x = torch.zeros(2, 5, 16)
+    assert MLP(16, 24)(x).shape == (2, 5, 16)
+    config = tiny()
+    y, weights = Block(config)(x, return_weights=True)
+    assert y.shape == (2, 5, 16) and weights.shape == (2, 2, 5, 5)
+
+
+def test_block_without_residual_replaces_the_stream() -> None:
+    x = torch.randn(1, 4, 16, generator=torch.Generator().manual_seed(1))
+    with_res, without = Block(tiny()), Block(tiny(residual=False))
+    without.load_state_dict(with_res.state_dict())
+    a = with_res.attn(with_res.norm_1(x))
+    h = x + a
+    torch.testing.assert_close(with_res(x), h + with_res.mlp(with_res.norm_2(h)))
+    torch.testing.assert_close(without(x), without.mlp(without.norm_2(a)))
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("positions", ["learned", "sinusoidal", "rope"])
+@pytest.mark.parametrize("norm", ["layernorm", "rmsnorm"])
+def test_shapes_and_initial_loss(positions: str, norm: str) -> None:
+    config = tiny(vocab_size=211, positions=positions, norm=norm)
+    model = GPT(config, seed=3)
+    idx = random_idx(config, 4, 12)
+    targets = random_idx(config, 4, 12, seed=1)
+    logits, loss = model(idx, targets)
+    assert logits.shape == (4, 12, 211)
+    assert abs(loss.item() - math.log(211)) < 0.1
+    logits2, no_loss = model(idx)
+    assert no_loss is None
+    torch.testing.assert_close(logits, logits2)
+
+
+def test_ignored_targets_do_not_count() -> None:
+    config = tiny()
+    model = GPT(config)
+    idx = random_idx(config, 2, 6)
+    targets = random_idx(config, 2, 6, seed=1)
+    _, loss_first = model(idx[:, :3], targets[:, :3])
+    masked = targets.clone()
+    masked[:, 3:] = -1
+    _, loss_masked = model(idx, masked)
+    # logits for the first 3 positions do not depend on later tokens, so the losses agree
+    torch.testing.assert_close(loss_masked, loss_first)
+
+
+@pytest.mark.parametrize("option", OPTIONS[::5])
+def test_changing_a_future_token_leaves_earlier_logits_alone(option: tuple) -> None:
+    config = config_from_option(option)
+    model = GPT(config)
+    idx = random_idx(config, 2, 10)
+    changed = idx.clone()
+    changed[:, 6] = (changed[:, 6] + 1) % config.vocab_size
+    logits, _ = model(idx)
+    logits_changed, _ = model(changed)
+    # without norms and residuals the logits are tiny (~1e-13), so compare relative to their size
+    scale = logits.abs().max()
+    assert (logits_changed[:, :6] - logits[:, :6]).abs().max() <= 1e-5 * scale
+    assert (logits_changed[:, 6:] - logits[:, 6:]).abs().max() > 1e-3 * scale
+
+
+@pytest.mark.parametrize("option", OPTIONS[::7])
+def test_gradients_reach_every_parameter(option: tuple) -> None:
+    config = config_from_option(option)
+    model = GPT(config)
+    idx = random_idx(config, 2, 8)
+    _, loss = model(idx, random_idx(config, 2, 8, seed=1))
+    loss.backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None, name
+        assert torch.isfinite(p.grad).all(), name
+        assert p.grad.abs().sum() > 0, name
+
+
+def test_same_seed_same_weights_and_global_rng_untouched() -> None:
+    state = torch.get_rng_state()
+    a, b, c = GPT(tiny(), seed=5), GPT(tiny(), seed=5), GPT(tiny(), seed=6)
+    assert torch.equal(torch.get_rng_state(), state)
+    for (name, pa), pb, pc in zip(
+        a.state_dict().items(), b.state_dict().values(), c.state_dict().values(), strict=True
+    ):
+        assert torch.equal(pa, pb), name
+        if name.endswith(".weight") and pa.ndim == 2:
+            assert not torch.equal(pa, pc), name
+
+
+def test_gpt2_style_initialisation() -> None:
+    config = tiny(d_model=64, n_head=4, n_layer=8, vocab_size=500, tie_weights=False)
+    model = GPT(config)
+    assert abs(model.wte.weight.std().item() - 0.02) < 0.002
+    assert abs(model.blocks[0].attn.c_attn.weight.std().item() - 0.02) < 0.002
+    proj_std = model.blocks[0].mlp.c_proj.weight.std().item()
+    assert abs(proj_std - 0.02 / math.sqrt(2 * 8)) < 0.001
+    assert torch.all(model.blocks[0].attn.c_attn.bias == 0)
+    assert torch.all(model.blocks[0].norm_1.weight == 1)
+
+
+def test_attention_maps() -> None:
+    config = tiny(n_layer=3, n_head=4)
+    model = GPT(config)
+    idx = random_idx(config, 2, 7)
+    maps = model.attention_maps(idx)
+    assert len(maps) == 3
+    for weights in maps:
+        assert weights.shape == (2, 4, 7, 7) and not weights.requires_grad
+        torch.testing.assert_close(weights.sum(-1), torch.ones(2, 4, 7))
+        assert torch.all(weights[..., ~causal_mask(7)] == 0)
+
+
+def test_hidden_states_follow_the_blocks() -> None:
+    config = tiny(n_layer=3)
+    model = GPT(config)
+    idx = random_idx(config, 2, 7)
+    states = model.hidden_states(idx, include_embeddings=True)
+    assert len(states) == 4 and len(model.hidden_states(idx)) == 3
+    for i, block in enumerate(model.blocks):
+        torch.testing.assert_close(block(states[i]), states[i + 1])
+    logits, _ = model(idx)
+    torch.testing.assert_close(model.lm_head(model.norm_f(states[-1])), logits)
+
+
+@pytest.mark.parametrize(
+    "idx, error, message",
+    [
+        (torch.zeros(1, 13, dtype=torch.long), ValueError, "longer than block_size=12"),
+        (
+            torch.tensor([[1, 37]]),
+            ValueError,
+            r"token id 37 is out of range; ids must be in \[0, 36\]",
+        ),
+        (torch.tensor([[-2, 1]]), ValueError, "token id -2 is out of range"),
+        (torch.zeros(1, 3), TypeError, "integer token ids"),
+        (torch.zeros(3, dtype=torch.long), ValueError, r"shape \(B, T\)"),
+        (torch.zeros(1, 0, dtype=torch.long), ValueError, "at least one"),
+        ([[1, 2]], TypeError, "torch.Tensor"),
+    ],
+)
+def test_forward_errors(idx: object, error: type[Exception], message: str) -> None:
+    model = GPT(tiny())
+    with pytest.raises(error, match=message):
+        model(idx)
+    with pytest.raises(error, match=message):
+        model.attention_maps(idx)
+
+
+def test_target_errors() -> None:
+    model = GPT(tiny())
+    idx = torch.zeros(2, 3, dtype=torch.long)
+    with pytest.raises(ValueError, match="targets must have the shape of idx"):
+        model(idx, torch.zeros(2, 4, dtype=torch.long))
+    with pytest.raises(TypeError, match="integer tensor"):
+        model(idx, torch.zeros(2, 3))
+
+
+def test_constructor_errors() -> None:
+    with pytest.raises(TypeError, match="GPTConfig"):
+        GPT({"vocab_size": 10})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="seed must be an int"):
+        GPT(tiny(), seed=1.5)  # type: ignore[arg-type]
+
+
+def test_dropout_is_off_in_eval_mode() -> None:
+    config = tiny(dropout=0.5)
+    model = GPT(config)
+    idx = random_idx(config, 2, 8)
+    model.eval()
+    torch.testing.assert_close(model(idx)[0], model(idx)[0])
+
+
+@pytest.mark.parametrize("positions", ["learned", "rope"])
+def test_tiny_model_memorises_a_repeated_sequence(positions: str) -> None:
+    config = GPTConfig(
+        vocab_size=16, block_size=16, n_layer=2, n_head=2, d_model=32, positions=positions
+    )
+    model = GPT(config, seed=0)
+    pattern = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6, 5])  # "1" is followed by 4 or 5: needs context
+    seq = pattern.repeat(2)[:17]
+    idx, targets = seq[:-1][None, :], seq[1:][None, :]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.0)
+    for _ in range(100):
+        _, loss = model(idx, targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert loss.item() < 0.05
+
+
+def test_config_round_trips_through_a_dict() -> None:
+    config = tiny(norm="rmsnorm", positions="rope", d_ff=40, dropout=0.1)
+    assert GPTConfig(**dataclasses.asdict(config)) == config
