@@ -3,9 +3,9 @@
 Trains the same number of merges on the same ~1 MB of English text three ways and prints the
 times as a table:
 
-- ``incremental``: :meth:`stepbytoken.tokenizers.bpe.BPETokenizer.train`, which after each merge
+- ``incremental``: :meth:`stepbytoken.tokenizers.BPETokenizer.train`, which after each merge
   only revisits the chunks that contained the merged pair;
-- ``naive``: :func:`stepbytoken.tokenizers.bpe.train_naive`, which recounts every pair of every
+- ``naive``: :func:`stepbytoken.tokenizers.train_naive`, which recounts every pair of every
   distinct chunk after each merge (same counts, same tie-break, same merges);
 - ``tokenizers``: Hugging Face's Rust BPE trainer with a ByteLevel pre-tokenizer, no
   normalizer, ``vocab_size = 256 + merges``, single-threaded (``RAYON_NUM_THREADS=1``).

@@ -15,7 +15,7 @@ import stepbytoken
 from stepbytoken.tokenizers import BPETokenizer
 
 NODE = shutil.which("node")
-BPE_JS = Path(stepbytoken.__file__).parent / "static" / "bpe.js"
+BPE_JS = Path(stepbytoken.__file__).parent / "book" / "static" / "bpe.js"
 EOT = "<|endoftext|>"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 

@@ -12,25 +12,14 @@ from stepbytoken.text.corpus import (
     split_lines,
     write_real_text,
 )
-from stepbytoken.text.words import (
-    BOS,
-    UNK,
-    WordVocab,
-    encode_lines,
-    join_words,
-    split_words,
-)
+from stepbytoken.text.words import join_words, split_words
 
 __all__ = [
-    "BOS",
     "DATA_DIR",
     "REAL_TEXT_FILE",
     "REAL_TEXT_SHA256",
     "SKIPPED_FOLDERS",
-    "UNK",
-    "WordVocab",
     "build_real_text",
-    "encode_lines",
     "join_words",
     "real_text",
     "split_lines",

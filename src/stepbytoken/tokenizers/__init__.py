@@ -1,23 +1,35 @@
-"""Tokenizers: from text to token ids and back."""
+"""Tokenizers: from text to token ids and back (word vocabularies, byte-level BPE)."""
 
 from __future__ import annotations
 
 from stepbytoken.tokenizers.bpe import (
-    FORMAT_VERSION,
+    N_BYTES,
     SPLIT_PATTERN,
-    BPETokenizer,
     Pair,
+    apply_merges,
     get_stats,
     merge,
-    train_naive,
 )
+from stepbytoken.tokenizers.serialization import FORMAT_VERSION
+from stepbytoken.tokenizers.tokenizer import BPETokenizer, train_naive
+from stepbytoken.tokenizers.trainer import learn_merges, learn_merges_naive, train_merges
+from stepbytoken.tokenizers.vocab import BOS, UNK, WordVocab, encode_lines
 
 __all__ = [
+    "BOS",
     "BPETokenizer",
     "FORMAT_VERSION",
+    "N_BYTES",
     "Pair",
     "SPLIT_PATTERN",
+    "UNK",
+    "WordVocab",
+    "apply_merges",
+    "encode_lines",
     "get_stats",
+    "learn_merges",
+    "learn_merges_naive",
     "merge",
+    "train_merges",
     "train_naive",
 ]
