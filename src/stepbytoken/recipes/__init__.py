@@ -1,0 +1,66 @@
+"""Recipes: one module per shipped artifact, each a command of ``python -m stepbytoken``.
+
+A recipe module has the same small shape, so the command line finds it in :data:`RECIPES`:
+
+* ``NAME``, the command's words (``"corpus"``, ``"train reference"``);
+* ``HELP``, a one-line description;
+* ``add_arguments(parser)``, which adds its options to an ``argparse`` parser;
+* ``run(args) -> int``, which rebuilds the artifact and returns the exit code.
+
+A two-word ``NAME`` puts the recipe under a group command, described in :data:`GROUPS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Protocol
+
+from stepbytoken.recipes import corpus, reference
+from stepbytoken.recipes.reference import (
+    CORPUS_ARGS,
+    MODEL_ARGS,
+    MODEL_SEED,
+    NUM_MERGES,
+    NUM_THREADS,
+    TRAIN_ARGS,
+    VAL_EVERY,
+    WORLD_SEED,
+    reference_corpus,
+    reference_settings,
+    train_reference,
+)
+
+__all__ = [
+    "CORPUS_ARGS",
+    "GROUPS",
+    "MODEL_ARGS",
+    "MODEL_SEED",
+    "NUM_MERGES",
+    "NUM_THREADS",
+    "RECIPES",
+    "TRAIN_ARGS",
+    "VAL_EVERY",
+    "WORLD_SEED",
+    "Recipe",
+    "reference_corpus",
+    "reference_settings",
+    "train_reference",
+]
+
+
+class Recipe(Protocol):
+    """The shape of a recipe module (see the module docstring)."""
+
+    NAME: str
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+#: Every recipe, in the order ``python -m stepbytoken --help`` lists them.
+RECIPES: tuple[Recipe, ...] = (corpus, reference)
+
+#: One-line descriptions of the group commands (the first word of a two-word ``NAME``).
+GROUPS: dict[str, str] = {"train": "train a model that ships with the package"}
