@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stepbytoken.generation import generate
-from stepbytoken.nn import NGramModel
+from stepbytoken.nn import LanguageModel, NGramModel
 
 ids_strategy = st.lists(st.integers(0, 5), min_size=3, max_size=60)
 
@@ -40,22 +40,18 @@ def test_interpolation_falls_back_to_unigram_for_unseen_context():
     assert np.allclose(model.next_token_probs([3, 3]), unigram.next_token_probs([]), atol=1e-6)
 
 
-def test_perplexity_of_uniform_model_is_vocab_size():
-    model = NGramModel(1, 8, smoothing="add-k", k=1.0).fit([])
-    assert model.perplexity([0, 1, 2, 3, 4]) == pytest.approx(8.0)
-
-
-def test_more_context_lowers_perplexity_on_repetitive_text():
-    text = [0, 1, 2, 3] * 50
-    ppl = [NGramModel(n, 4).fit(text).perplexity(text) for n in (1, 2, 3)]
-    assert ppl[0] > ppl[1] > ppl[2]
-
-
 def test_call_gives_log_probs_for_generation():
     model = NGramModel(2, 3, smoothing="add-k", k=1e-9).fit([0, 1, 2, 0, 1, 2, 0])
-    logp = model(torch.tensor([[0, 1]]))
-    assert logp.shape == (1, 2, 3)
+    assert isinstance(model, LanguageModel) and model.block_size == 1
+    logp, loss = model(torch.tensor([[0, 1]]))
+    assert logp.shape == (1, 2, 3) and loss is None
     assert torch.allclose(logp.exp().sum(-1), torch.ones(1, 2), atol=1e-6)
+    torch.testing.assert_close(
+        logp[0, 1].double(),
+        torch.from_numpy(model.next_token_probs([0, 1])).log(),
+        rtol=1e-6,
+        atol=1e-6,
+    )
     # A deterministic cycle is reproduced by sampling.
     out = generate(model, [0], max_new_tokens=5, seed=0)
     assert out.tolist() == [0, 1, 2, 0, 1, 2]
@@ -67,7 +63,7 @@ def test_call_gives_log_probs_for_generation():
         ({"order": 0, "vocab_size": 3}, "order must be an int >= 1"),
         ({"order": 2, "vocab_size": 0}, "vocab_size must be an int >= 1"),
         ({"order": 2, "vocab_size": 3, "smoothing": "kneser"}, "smoothing must be one of"),
-        ({"order": 2, "vocab_size": 3, "k": 0}, "k must be > 0"),
+        ({"order": 2, "vocab_size": 3, "k": 0}, "k must be a finite number > 0"),
         ({"order": 2, "vocab_size": 3, "lambdas": [1.0]}, "lambdas must be 2"),
     ],
 )
@@ -79,3 +75,18 @@ def test_bad_arguments_are_explained(kwargs, message):
 def test_out_of_range_ids_are_refused():
     with pytest.raises(ValueError, match="token ids must be in 0..2"):
         NGramModel(2, 3).fit([0, 3])
+
+
+def test_loss_is_the_cross_entropy_of_the_log_probs():
+    model = NGramModel(3, 4).fit([0, 1, 2, 3, 0, 2, 1, 3])
+    idx, targets = torch.tensor([[0, 1, 2], [3, 0, 2]]), torch.tensor([[1, 2, 3], [0, 2, 1]])
+    logits, loss = model(idx, targets)
+    rows = zip(idx.tolist(), targets.tolist(), strict=True)
+    expected = -np.mean(
+        [np.log(model.prob(x[: t + 1], y)) for x, ys in rows for t, y in enumerate(ys)]
+    )
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_unigram_reads_one_token_of_context():
+    assert NGramModel(1, 4).block_size == 1  # a block_size of 0 would mean "crop to nothing"

@@ -1,27 +1,15 @@
-"""Tests for stepbytoken.training.loop: the schedule, batches, optimiser groups and the loop."""
+"""Tests for stepbytoken.training.loop: loss estimates and the training loop."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from torch import nn
 
-from stepbytoken.training import (
-    StepRecord,
-    TrainConfig,
-    TrainResult,
-    configure_optimizer,
-    estimate_loss,
-    get_batch,
-    lr_schedule,
-    train,
-)
+from stepbytoken.training import StepRecord, TrainConfig, TrainResult, estimate_loss, train
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -33,16 +21,12 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-# ----------------------------------------------------------------------------------------------
-# Tiny models and data
-
-
 class TinyLM(nn.Module):
-    """Embedding -> dropout -> LayerNorm -> Linear, GPT-style forward(idx, targets)."""
+    """Embedding -> dropout -> LayerNorm -> Linear, a LanguageModel with a context of 8."""
 
     def __init__(self, vocab_size: int = 8, d_model: int = 16, block_size: int = 8, seed: int = 0):
         super().__init__()
-        self.block_size = block_size
+        self.vocab_size, self.block_size = vocab_size, block_size
         with torch.random.fork_rng():  # seeded initialisation, caller's RNG state kept
             torch.manual_seed(seed)
             self.wte = nn.Embedding(vocab_size, d_model)
@@ -58,21 +42,20 @@ class TinyLM(nn.Module):
         return logits, loss
 
 
-class LogitsOnly(nn.Module):
-    """The same bigram table, returning only logits: the loop computes the loss."""
+class Bigram(nn.Module):
+    """A table of next-token logits that reads any length of context (block_size None)."""
+
+    block_size = None
 
     def __init__(self, table: torch.Tensor):
         super().__init__()
+        self.vocab_size = table.shape[-1]
         self.table = nn.Parameter(table.clone())
 
-    def forward(self, idx):
-        return self.table[idx]
-
-
-class WithLoss(LogitsOnly):
     def forward(self, idx, targets=None):
         logits = self.table[idx]
-        return logits, F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        loss = None if targets is None else F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        return logits, loss
 
 
 def periodic(n: int, period: int = 8) -> torch.Tensor:
@@ -81,191 +64,28 @@ def periodic(n: int, period: int = 8) -> torch.Tensor:
 
 
 def small_config(**overrides) -> TrainConfig:
-    settings_ = dict(
-        steps=30,
-        batch_size=4,
-        lr=3e-2,
-        eval_every=10,
-        eval_batches=2,
-        seed=0,
-    )
+    settings_ = dict(steps=30, batch_size=4, lr=3e-2, eval_every=10, eval_batches=2, seed=0)
     settings_.update(overrides)
     return TrainConfig(**settings_)
 
 
 # ----------------------------------------------------------------------------------------------
-# The learning-rate schedule
-
-
-def test_schedule_docstring_values():
-    lrs = [lr_schedule(s, max_lr=1.0, warmup_steps=2, total_steps=5) for s in range(5)]
-    assert lrs == pytest.approx([0.5, 1.0, 0.75, 0.25, 0.0])
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    warmup=st.integers(0, 30),
-    extra=st.integers(0, 60),
-    max_lr=st.floats(1e-5, 1.0),
-    ratio=st.floats(0.0, 1.0),
-)
-def test_schedule_shape(warmup, extra, max_lr, ratio):
-    total = max(warmup + extra, 1)
-    min_lr = max_lr * ratio
-    kwargs = dict(max_lr=max_lr, warmup_steps=warmup, total_steps=total, min_lr=min_lr)
-    lrs = [lr_schedule(s, **kwargs) for s in range(total + 5)]
-    peak = max(warmup - 1, 0)
-    warm, decay = lrs[: peak + 1], lrs[peak:]
-    assert all(a < b for a, b in zip(warm, warm[1:], strict=False))  # warm-up strictly rises
-    assert lrs[peak] == pytest.approx(max_lr)  # the peak is max_lr
-    assert max(lrs) == pytest.approx(max_lr)
-    assert all(a >= b - 1e-15 for a, b in zip(decay, decay[1:], strict=False))  # then decays
-    assert lrs[0] > 0
-    if total - 1 > peak:  # there is room to decay: it ends at min_lr and stays there
-        assert lrs[total - 1] == pytest.approx(min_lr, abs=1e-12)
-        assert all(lr == pytest.approx(min_lr, abs=1e-12) for lr in lrs[total - 1 :])
-
-
-def test_schedule_midpoint_is_halfway_between_max_and_min():
-    # Cosine: halfway through the decay the rate is the mean of max_lr and min_lr.
-    lr = lr_schedule(55, max_lr=1.0, warmup_steps=10, total_steps=102, min_lr=0.2)
-    assert lr == pytest.approx(0.6)
-
-
-@pytest.mark.parametrize(
-    "kwargs, error",
-    [
-        (dict(step=-1), ValueError),
-        (dict(step=1.5), TypeError),
-        (dict(max_lr=0.0), ValueError),
-        (dict(min_lr=2.0), ValueError),
-        (dict(min_lr=-1.0), ValueError),
-        (dict(warmup_steps=20), ValueError),
-        (dict(total_steps=0), ValueError),
-    ],
-)
-def test_schedule_argument_errors(kwargs, error):
-    arguments = dict(step=0, max_lr=1.0, warmup_steps=2, total_steps=10, min_lr=0.0) | kwargs
-    step = arguments.pop("step")
-    with pytest.raises(error):
-        lr_schedule(step, **arguments)
-
-
-# ----------------------------------------------------------------------------------------------
-# Configuration
-
-
-@pytest.mark.parametrize(
-    "kwargs, error, match",
-    [
-        (dict(steps=0), ValueError, "steps"),
-        (dict(steps=2.5), TypeError, "steps"),
-        (dict(batch_size=0), ValueError, "batch_size"),
-        (dict(block_size=0), ValueError, "block_size"),
-        (dict(lr=0.0), ValueError, "lr"),
-        (dict(lr=math.nan), ValueError, "lr"),
-        (dict(warmup_steps=-1), ValueError, "warmup_steps"),
-        (dict(steps=10, warmup_steps=11), ValueError, "warmup_steps must be <= steps"),
-        (dict(min_lr=1.0, lr=0.1), ValueError, "min_lr"),
-        (dict(weight_decay=-0.1), ValueError, "weight_decay"),
-        (dict(grad_clip=0.0), ValueError, "grad_clip"),
-        (dict(eval_every=0), ValueError, "eval_every"),
-        (dict(eval_batches=0), ValueError, "eval_batches"),
-        (dict(seed=-1), ValueError, "seed"),
-        (dict(seed=True), TypeError, "seed"),
-        (dict(betas=(0.9, 1.0)), ValueError, "betas"),
-        (dict(eps=0.0), ValueError, "eps"),
-    ],
-)
-def test_config_validation(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        TrainConfig(**kwargs)
-
-
-def test_config_defaults_and_lr_at():
-    config = TrainConfig()
-    with pytest.raises(AttributeError):
-        config.lr = -1.0  # frozen: a config stays valid once created
-    assert dataclasses.replace(config, lr=0.5).lr == 0.5
-    with pytest.raises(ValueError, match="lr"):
-        dataclasses.replace(config, lr=-1.0)
-    assert config.final_lr == pytest.approx(config.lr / 10)
-    assert TrainConfig(min_lr=0.0).final_lr == 0.0
-    config = small_config(grad_clip=None, eval_every=None, warmup_steps=5)
-    assert config.lr_at(4) == pytest.approx(config.lr)
-    assert config.lr_at(29) == pytest.approx(config.final_lr)
-
-
-# ----------------------------------------------------------------------------------------------
-# Batches
-
-
-def test_get_batch_windows_and_targets():
-    data = torch.randint(0, 50, (40,), generator=torch.Generator().manual_seed(0))
-    generator = torch.Generator().manual_seed(1)
-    starts_seen = set()
-    for _ in range(60):
-        x, y = get_batch(data, 5, 6, generator)
-        assert x.shape == y.shape == (5, 6) and x.dtype == y.dtype == torch.int64
-        for row_x, row_y in zip(x, y, strict=True):
-            starts = [s for s in range(len(data) - 6) if torch.equal(data[s : s + 6], row_x)]
-            assert any(torch.equal(data[s + 1 : s + 7], row_y) for s in starts)
-            starts_seen.update(starts)
-    assert starts_seen == set(range(len(data) - 6))  # every window, including the last, occurs
-
-
-def test_get_batch_is_deterministic_and_checks_arguments():
-    data = periodic(30)
-    a = get_batch(data, 3, 4, torch.Generator().manual_seed(5))
-    b = get_batch(data, 3, 4, torch.Generator().manual_seed(5))
-    assert all(torch.equal(u, v) for u, v in zip(a, b, strict=True))
-    with pytest.raises(ValueError, match="more than block_size"):
-        get_batch(periodic(4), 1, 4, torch.Generator())
-    with pytest.raises(ValueError, match="1-D integer"):
-        get_batch(torch.zeros(20), 1, 4, torch.Generator())
-    with pytest.raises(TypeError, match="generator"):
-        get_batch(data, 1, 4, 0)
-
-
-# ----------------------------------------------------------------------------------------------
-# Optimiser groups and loss estimates
-
-
-def test_weight_decay_only_on_weight_matrices():
-    model = TinyLM()
-    model.tied = nn.Linear(16, 8, bias=False)
-    model.tied.weight = model.wte.weight  # a tied output layer is an embedding: no decay
-    optimizer = configure_optimizer(model, lr=1e-3, weight_decay=0.1)
-    decay, no_decay = optimizer.param_groups
-    assert decay["weight_decay"] == 0.1 and no_decay["weight_decay"] == 0.0
-    assert {id(p) for p in decay["params"]} == {id(model.head.weight)}
-    expected = {id(model.wte.weight), id(model.ln.weight), id(model.ln.bias), id(model.head.bias)}
-    assert {id(p) for p in no_decay["params"]} == expected
-    assert len(no_decay["params"]) == 4  # the tied weight appears once
-
-
-def test_frozen_parameters_are_left_out():
-    model = TinyLM()
-    model.head.weight.requires_grad_(False)
-    optimizer = configure_optimizer(model, lr=1e-3, weight_decay=0.1)
-    assert len(optimizer.param_groups) == 1  # no matrix left to decay
-    for p in model.parameters():
-        p.requires_grad_(False)
-    with pytest.raises(ValueError, match="no trainable"):
-        configure_optimizer(model, lr=1e-3, weight_decay=0.1)
+# Loss estimates
 
 
 def test_estimate_loss_of_a_uniform_model_is_log_vocab_size():
-    model = LogitsOnly(torch.zeros(8, 8))
+    model = Bigram(torch.zeros(8, 8))
     model.train()
     loss = estimate_loss(model, periodic(50), batch_size=3, block_size=5, eval_batches=2)
     assert loss == pytest.approx(math.log(8))
     assert model.training  # mode restored
 
 
-def test_estimate_loss_needs_a_block_size():
+def test_estimate_loss_needs_a_block_size_and_a_language_model():
     with pytest.raises(ValueError, match="block_size is unknown"):
-        estimate_loss(LogitsOnly(torch.zeros(8, 8)), periodic(50), batch_size=2)
+        estimate_loss(Bigram(torch.zeros(8, 8)), periodic(50), batch_size=2)
+    with pytest.raises(TypeError, match="LanguageModel"):
+        estimate_loss(nn.Embedding(8, 8), periodic(50), batch_size=2, block_size=4)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -357,18 +177,15 @@ def test_clipping_bounds_the_gradient_norm(grad_clip):
         assert all(seen[s] == pytest.approx(grad_clip, rel=1e-4) for s in range(10))  # ...and bit
 
 
-def test_models_returning_only_logits_train_like_models_returning_a_loss():
+def test_an_unlimited_context_model_trains_on_the_configured_block_size():
     table = torch.randn(8, 8, generator=torch.Generator().manual_seed(0))
     config = small_config(steps=15, block_size=6)
-    data = periodic(100)
-    a = train(LogitsOnly(table), data, config=config)
-    b = train(WithLoss(table), data, config=config)
-    assert a.train_loss == pytest.approx(b.train_loss)
-    assert a.train_loss[-1] < a.train_loss[0]
+    result = train(Bigram(table), periodic(100), config=config)
+    assert result.train_loss[-1] < result.train_loss[0]
 
 
 def test_non_finite_loss_stops_with_an_explanation():
-    class Exploding(LogitsOnly):
+    class Exploding(Bigram):
         def forward(self, idx, targets=None):
             return self.table[idx], self.table.sum() * math.inf
 
@@ -382,12 +199,14 @@ def test_train_argument_errors():
         train(lambda idx: idx, periodic(50), config=small_config())
     with pytest.raises(TypeError, match="TrainConfig"):
         train(model, periodic(50), config={"steps": 3})
+    with pytest.raises(TypeError, match="LanguageModel"):
+        train(nn.Embedding(8, 8), periodic(50), config=small_config(block_size=4))
     with pytest.raises(ValueError, match="train_data needs more than block_size"):
         train(model, periodic(8), config=small_config())
-    with pytest.raises(ValueError, match="val_data"):
+    with pytest.raises(ValueError, match="val_data must be a tensor of integer dtype"):
         train(model, periodic(50), torch.zeros(50), config=small_config())
     with pytest.raises(ValueError, match="block_size is unknown"):
-        train(LogitsOnly(torch.zeros(8, 8)), periodic(50), config=small_config())
+        train(Bigram(torch.zeros(8, 8)), periodic(50), config=small_config())
     with pytest.raises(TypeError, match="callback"):
         train(model, periodic(50), config=small_config(), callback=3)
 

@@ -10,12 +10,100 @@ from stepbytoken.evaluation.ablation import (
     depth_profile,
     unigram_loss,
 )
+from stepbytoken.evaluation.analogies import (
+    answer_analogies,
+    evaluate_analogies,
+    top_answers,
+)
+from stepbytoken.evaluation.attention_stats import (
+    diagonal_spread,
+    effective_keys,
+    softmax_jacobian_norm,
+)
+from stepbytoken.evaluation.compression import compression, compression_curve
+from stepbytoken.evaluation.decoding import (
+    compare_decoders,
+    effective_choices,
+    first_token_hits,
+    next_token_logits,
+    token_log_probs,
+)
+from stepbytoken.evaluation.diversity import distinct_n, repeated_ngram_fraction
+from stepbytoken.evaluation.embedding_space import (
+    nearest_neighbours,
+    neighbour_overlap,
+    offset_consistency,
+    same_label_share,
+    similarity_correlation,
+    word_token_vectors,
+)
+from stepbytoken.evaluation.facts import (
+    MAX_ANSWER_TOKENS,
+    answer_questions,
+    fact_accuracy,
+    question_prompt,
+)
+from stepbytoken.evaluation.perplexity import perplexity, token_probs
+from stepbytoken.evaluation.probes import (
+    PRONOUN,
+    HeadProbe,
+    PronounCase,
+    held_out,
+    pad_batch,
+    prefers_right_pronoun,
+    probe_heads,
+    pronoun_cases,
+    stories_of,
+)
+from stepbytoken.evaluation.repetition import copy_probabilities
+from stepbytoken.evaluation.scaling import non_embedding_parameters
+from stepbytoken.evaluation.training_samples import SampleRecorder, real_word_share
 
 __all__ = [
-    "DepthProfile",
-    "VARIANTS",
     "ablated_config",
+    "answer_analogies",
+    "answer_questions",
+    "compare_decoders",
     "compare_variants",
+    "compression",
+    "compression_curve",
+    "copy_probabilities",
     "depth_profile",
+    "DepthProfile",
+    "diagonal_spread",
+    "distinct_n",
+    "effective_choices",
+    "effective_keys",
+    "evaluate_analogies",
+    "fact_accuracy",
+    "question_prompt",
+    "first_token_hits",
+    "HeadProbe",
+    "held_out",
+    "MAX_ANSWER_TOKENS",
+    "nearest_neighbours",
+    "neighbour_overlap",
+    "next_token_logits",
+    "non_embedding_parameters",
+    "offset_consistency",
+    "pad_batch",
+    "perplexity",
+    "prefers_right_pronoun",
+    "probe_heads",
+    "PRONOUN",
+    "pronoun_cases",
+    "PronounCase",
+    "real_word_share",
+    "repeated_ngram_fraction",
+    "same_label_share",
+    "SampleRecorder",
+    "similarity_correlation",
+    "softmax_jacobian_norm",
+    "stories_of",
+    "token_log_probs",
+    "token_probs",
+    "top_answers",
     "unigram_loss",
+    "VARIANTS",
+    "word_token_vectors",
 ]

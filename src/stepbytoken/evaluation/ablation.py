@@ -1,18 +1,9 @@
 """Ablations: take a part out of the transformer and measure what breaks.
 
-Chapter 5 removes the residual connections, the normalisation layers, or both, from an
-otherwise ordinary GPT (the switches ``residual`` and ``use_norm`` of
-:class:`~stepbytoken.nn.gpt.GPTConfig`) and measures the damage in two ways:
-
-1. :func:`depth_profile` looks at a freshly initialised model, before any training: how large
-   the residual stream is after each block, and how large the gradient reaching each block is.
-   A signal that shrinks to nothing on the way up, or a gradient that vanishes on the way down,
-   means the early layers cannot learn.
-2. :func:`compare_variants` trains the same small model once per variant, on the same batches
-   with the same seed, and returns every run's loss curve.
-
-:func:`unigram_loss` gives the yardstick for those curves: the loss of a model that ignores
-the context and always predicts each token with its training-set frequency.
+Chapter 5 removes the residual connections, the norms, or both (``GPTConfig.residual`` and
+``use_norm``). :func:`depth_profile` measures an untrained model's signal and gradient at every
+depth; :func:`compare_variants` trains each variant on the same batches; :func:`unigram_loss`
+is the yardstick, a model that ignores context.
 
 Introduced in chapter 5.
 """
@@ -27,6 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from stepbytoken.checks import check_choice, check_int, check_tensor, check_token_ids
 from stepbytoken.nn import GPT, GPTConfig
 from stepbytoken.training import TrainConfig, TrainResult, train
 
@@ -82,8 +74,7 @@ def ablated_config(config: GPTConfig, variant: str) -> GPTConfig:
     """
     if not isinstance(config, GPTConfig):
         raise TypeError(f"config must be a GPTConfig, got {type(config).__name__}")
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}")
+    check_choice("variant", variant, tuple(VARIANTS))
     return dataclasses.replace(config, **VARIANTS[variant])
 
 
@@ -115,9 +106,8 @@ def depth_profile(
 ) -> DepthProfile:
     """Measure the signal and the gradient at every depth of an untrained ``GPT(config)``.
 
-    The model is built with ``GPT(config, seed=seed)``, run once forward on ``idx`` and once
-    backward from its loss on ``targets``. Nothing is trained; the global random state is not
-    used.
+    One forward pass on ``idx`` and one backward pass from the loss on ``targets``, without
+    training and without the global random state.
 
     Introduced in chapter 5.
 
@@ -185,7 +175,7 @@ def compare_variants(
     """Train one model per variant on the same data, batches and seeds; return the runs.
 
     Every variant starts from ``GPT(ablated_config(config, variant), seed=seed)`` and is
-    trained by :func:`stepbytoken.training.loop.train` with ``train_config``, so the runs see exactly
+    trained by :func:`~stepbytoken.training.loop.train` with ``train_config``: the runs see
     the same batches in the same order and differ only in the parts that were removed.
 
     Introduced in chapter 5.
@@ -214,7 +204,7 @@ def compare_variants(
         If ``config`` or ``train_config`` has the wrong type.
     ValueError
         If ``variants`` is empty, repeats a name, or names an unknown variant (and as
-        :func:`stepbytoken.training.loop.train` for bad data).
+        :func:`~stepbytoken.training.loop.train` for bad data).
 
     Examples
     --------
@@ -281,17 +271,12 @@ def unigram_loss(train_data: Tensor, val_data: Tensor, vocab_size: int) -> float
     >>> round(unigram_loss(train_data, torch.tensor([0, 1]), vocab_size=2), 4)
     0.752
     """
-    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int):
-        raise TypeError(f"vocab_size must be a positive int, got {type(vocab_size).__name__}")
-    if vocab_size <= 0:
-        raise ValueError(f"vocab_size must be a positive int, got {vocab_size}")
+    vocab_size = check_int("vocab_size", vocab_size, minimum=1)
     for name, data in (("train_data", train_data), ("val_data", val_data)):
-        if not isinstance(data, Tensor) or data.is_floating_point() or data.is_complex():
-            raise TypeError(f"{name} must be an integer tensor of token ids")
-        if data.ndim != 1 or data.numel() == 0:
-            raise ValueError(f"{name} must be a non-empty 1-D tensor, got {tuple(data.shape)}")
-        if int(data.min()) < 0 or int(data.max()) >= vocab_size:
-            raise ValueError(f"{name} holds ids outside [0, {vocab_size - 1}]")
+        check_tensor(name, data, dims=1, integer=True)
+        if data.numel() == 0:
+            raise ValueError(f"{name} must hold at least one token id")
+        check_token_ids(name, data, vocab_size)
     counts = torch.bincount(train_data.long(), minlength=vocab_size).double() + 1.0  # (V,)
     log_probs = counts.log() - math.log(float(counts.sum()))  # (V,)
     return float(-log_probs[val_data.long()].mean())

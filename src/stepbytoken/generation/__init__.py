@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from stepbytoken.generation.sampling import (
-    GenerationStep,
+from stepbytoken.generation.filters import (
     apply_temperature,
-    distinct_n,
-    generate,
-    generation_steps,
+    check_logits,
+    check_sampler,
     next_token_distribution,
-    repeated_ngram_fraction,
-    sample_next,
-    stream,
     top_k_filter,
     top_p_filter,
 )
+from stepbytoken.generation.generate import GenerationStep, generate, generation_steps, stream
+from stepbytoken.generation.sampler import draw, resolve_generator, sample_next
 
 __all__ = [
     "GenerationStep",
     "apply_temperature",
-    "distinct_n",
+    "check_logits",
+    "check_sampler",
+    "draw",
     "generate",
     "generation_steps",
     "next_token_distribution",
-    "repeated_ngram_fraction",
+    "resolve_generator",
     "sample_next",
     "stream",
     "top_k_filter",

@@ -4,46 +4,30 @@ from __future__ import annotations
 
 from stepbytoken.nn.attention import (
     MultiHeadAttention,
-    RotaryEmbedding,
     causal_mask,
     scaled_dot_product_attention,
-    sinusoidal_positions,
 )
-from stepbytoken.nn.gpt import (
-    GPT,
-    MLP,
-    NORMS,
-    POSITIONS,
-    Block,
-    GPTConfig,
-    RMSNorm,
-    count_parameters,
-    parameter_count,
+from stepbytoken.nn.gpt import GPT, MLP, Block, GPTConfig
+from stepbytoken.nn.interface import (
+    LanguageModel,
+    check_language_model,
+    eval_mode,
+    model_device,
+    restore_modes,
 )
-from stepbytoken.nn.mlp_lm import (
-    MLPLanguageModel,
-    perplexity,
-    token_probs,
-)
-from stepbytoken.nn.ngram import (
-    SMOOTHINGS,
-    NGramModel,
-)
-from stepbytoken.nn.word2vec import (
-    Vocab,
-    WordVectors,
-    build_vocab,
-    cosine_similarity,
-    sgns_grads,
-    sgns_loss,
-    skipgram_pairs,
-    train_word_vectors,
-)
+from stepbytoken.nn.mlp_lm import MLPLanguageModel
+from stepbytoken.nn.ngram import SMOOTHINGS, NGramModel
+from stepbytoken.nn.norms import NORMS, RMSNorm, make_norm
+from stepbytoken.nn.parameters import count_parameters, parameter_breakdown, parameter_count
+from stepbytoken.nn.positions import POSITIONS, RotaryEmbedding, sinusoidal_positions
+from stepbytoken.nn.word2vec import sgns_grads, sgns_loss, skipgram_pairs
+from stepbytoken.nn.word_vectors import WordVectors, cosine_similarity
 
 __all__ = [
     "Block",
     "GPT",
     "GPTConfig",
+    "LanguageModel",
     "MLP",
     "MLPLanguageModel",
     "MultiHeadAttention",
@@ -53,19 +37,20 @@ __all__ = [
     "RMSNorm",
     "RotaryEmbedding",
     "SMOOTHINGS",
-    "Vocab",
     "WordVectors",
-    "build_vocab",
     "causal_mask",
+    "check_language_model",
     "cosine_similarity",
     "count_parameters",
+    "eval_mode",
+    "make_norm",
+    "model_device",
+    "parameter_breakdown",
     "parameter_count",
-    "perplexity",
+    "restore_modes",
     "scaled_dot_product_attention",
     "sgns_grads",
     "sgns_loss",
     "sinusoidal_positions",
     "skipgram_pairs",
-    "token_probs",
-    "train_word_vectors",
 ]

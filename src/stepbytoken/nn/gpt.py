@@ -1,48 +1,28 @@
 """The GPT model: a stack of attention and MLP blocks on a residual stream.
 
-This module is chapter 5 in code, read top to bottom:
+Read top to bottom, as nanoGPT's ``model.py``: :class:`GPTConfig` (every size and switch),
+:class:`MLP` and :class:`Block` (attention from :mod:`stepbytoken.nn.attention`, norms from
+:mod:`stepbytoken.nn.norms`), then :class:`GPT`. The switches ``residual`` and ``use_norm``,
+which a real GPT never turns off, let chapter 5 show what goes wrong without them.
 
-1. :class:`GPTConfig`, every size and switch of the model in one validated dataclass;
-2. the parts of a block: :class:`RMSNorm` (next to PyTorch's ``LayerNorm``), :class:`MLP`
-   and :class:`Block`, which adds attention (from :mod:`stepbytoken.nn.attention`) and the MLP
-   onto the residual stream;
-3. :class:`GPT`, which embeds tokens and positions, runs the blocks, and reads out logits;
-4. :func:`parameter_count`, the number of parameters worked out on paper, and
-   :func:`count_parameters`, the same number counted on a real model.
-
-Switches that a real GPT never turns off (``residual``, ``use_norm``) exist so that chapter 5
-can show what goes wrong without them.
+Introduced in chapter 5.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from stepbytoken.nn.attention import MultiHeadAttention, RotaryEmbedding, sinusoidal_positions
+from stepbytoken.checks import check_choice, check_float, check_int, check_tensor, check_token_ids
+from stepbytoken.nn.attention import MultiHeadAttention
+from stepbytoken.nn.norms import NORMS, make_norm
+from stepbytoken.nn.positions import POSITIONS, RotaryEmbedding, sinusoidal_positions
 
-__all__ = [
-    "GPTConfig",
-    "RMSNorm",
-    "MLP",
-    "Block",
-    "GPT",
-    "parameter_count",
-    "count_parameters",
-]
-
-NORMS = ("layernorm", "rmsnorm")
-POSITIONS = ("learned", "sinusoidal", "rope")
-
-
-# ---------------------------------------------------------------------------------------------
-# Configuration
-# ---------------------------------------------------------------------------------------------
+__all__ = ["GPTConfig", "MLP", "Block", "GPT"]
 
 
 @dataclass
@@ -53,51 +33,35 @@ class GPTConfig:
 
     Parameters
     ----------
-    vocab_size : int
-        Number of distinct token ids.
-    block_size : int
-        Longest sequence (context length) the model accepts.
-    n_layer : int
-        Number of blocks.
-    n_head : int
-        Attention heads per block; must divide ``d_model``.
-    d_model : int
-        Width of the residual stream.
+    vocab_size, block_size, n_layer, n_head, d_model : int
+        Number of token ids, longest sequence, blocks, heads per block (must divide
+        ``d_model``) and width of the residual stream; each >= 1.
     d_ff : int, optional
         Hidden width of the MLP; defaults to ``4 * d_model``.
     norm : {"layernorm", "rmsnorm"}, default "layernorm"
-        Which normalisation to use before each sub-layer and at the end.
+        The normalisation before each sub-layer and at the end.
     positions : {"learned", "sinusoidal", "rope"}, default "learned"
-        How the model knows token order: a learned table, fixed sinusoids added to the token
-        embeddings, or rotary embeddings applied to queries and keys.
+        A learned table, fixed sinusoids added to the embeddings, or rotary embeddings.
     bias : bool, default True
-        Biases in the linear layers and in LayerNorm (RMSNorm never has one).
+        Biases in the linear layers and LayerNorm.
     tie_weights : bool, default True
         Whether the output head reuses the token embedding matrix.
-    residual : bool, default True
-        Whether blocks add to the residual stream (``False`` replaces it: an ablation).
-    use_norm : bool, default True
-        Whether to normalise at all (``False`` removes every norm: an ablation).
+    residual, use_norm : bool, default True
+        Ablations: ``False`` replaces the residual stream instead of adding to it, or removes
+        every norm.
     dropout : float, default 0.0
         Dropout probability in ``[0, 1)``, applied only in training mode.
 
     Raises
     ------
-    TypeError
-        If a field has the wrong type.
-    ValueError
-        If a size is not positive, ``n_head`` does not divide ``d_model``, a string option is
-        not one of the allowed values, or ``dropout`` is outside ``[0, 1)``.
+    TypeError, ValueError
+        If a field has the wrong type or an allowed value is broken.
 
     Examples
     --------
     >>> config = GPTConfig(vocab_size=100, block_size=16, n_layer=2, n_head=2, d_model=32)
     >>> config.d_ff, config.d_head
     (128, 16)
-    >>> GPTConfig(vocab_size=100, block_size=16, n_layer=2, n_head=3, d_model=32)
-    Traceback (most recent call last):
-        ...
-    ValueError: d_model must be divisible by n_head, got d_model=32 and n_head=3
     """
 
     vocab_size: int
@@ -118,20 +82,14 @@ class GPTConfig:
         if self.d_ff is None:
             self.d_ff = 4 * self.d_model if isinstance(self.d_model, int) else self.d_ff
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "d_model", "d_ff"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
-            if value <= 0:
-                raise ValueError(f"{name} must be a positive int, got {value}")
+            check_int(name, getattr(self, name), minimum=1)
         if self.d_model % self.n_head != 0:
             raise ValueError(
                 f"d_model must be divisible by n_head, got d_model={self.d_model} "
                 f"and n_head={self.n_head}"
             )
-        for name, allowed in (("norm", NORMS), ("positions", POSITIONS)):
-            value = getattr(self, name)
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        check_choice("norm", self.norm, NORMS)
+        check_choice("positions", self.positions, POSITIONS)
         if self.positions == "rope" and self.d_head % 2 != 0:
             raise ValueError(
                 f"positions='rope' needs an even d_head = d_model // n_head, got {self.d_head}"
@@ -140,10 +98,7 @@ class GPTConfig:
             value = getattr(self, name)
             if not isinstance(value, bool):
                 raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, numbers.Real):
-            raise TypeError(f"dropout must be a float, got {type(self.dropout).__name__}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        check_float("dropout", self.dropout, minimum=0, maximum=1, open_maximum=True)
 
     @property
     def d_head(self) -> int:
@@ -152,103 +107,28 @@ class GPTConfig:
 
     @classmethod
     def gpt2_small(cls, **overrides: object) -> GPTConfig:
-        """Return the configuration of GPT-2 small (124M parameters).
+        """Return the configuration of GPT-2 small (124M parameters), with ``overrides``.
 
         Introduced in chapter 5.
 
-        Parameters
-        ----------
-        **overrides
-            Fields to change, e.g. ``block_size=256``.
-
-        Returns
-        -------
-        GPTConfig
-            50257 tokens, context 1024, 12 layers, 12 heads, width 768, learned positions,
-            LayerNorm with biases, tied embeddings.
-
-        Raises
-        ------
-        TypeError, ValueError
-            If an override is invalid (see :class:`GPTConfig`).
-
         Examples
         --------
-        >>> parameter_count(GPTConfig.gpt2_small())
-        124439808
+        >>> config = GPTConfig.gpt2_small(block_size=256)
+        >>> config.vocab_size, config.block_size, config.n_layer, config.d_model
+        (50257, 256, 12, 768)
         """
         fields = dict(vocab_size=50257, block_size=1024, n_layer=12, n_head=12, d_model=768)
         fields.update(overrides)
         return cls(**fields)  # type: ignore[arg-type]
 
 
-# ---------------------------------------------------------------------------------------------
-# The parts of a block
-# ---------------------------------------------------------------------------------------------
-
-
-class RMSNorm(nn.Module):
-    """Root-mean-square normalisation: rescale each vector to unit RMS, then by a gain.
-
-    ``y = x / sqrt(mean(x**2) + eps) * weight``. Unlike LayerNorm it does not subtract the
-    mean and has no bias, so it is a little cheaper; Llama-style models use it.
-
-    Introduced in chapter 5.
-
-    Parameters
-    ----------
-    d_model : int
-        Size of the last dimension.
-    eps : float, default 1e-5
-        Keeps the division safe for an all-zero vector.
-
-    Raises
-    ------
-    TypeError, ValueError
-        If ``d_model`` is not a positive int or ``eps`` is not a positive number.
-
-    Examples
-    --------
-    >>> norm = RMSNorm(2)
-    >>> norm(torch.tensor([[3.0, 4.0]]))  # RMS of (3, 4) is sqrt(12.5)
-    tensor([[0.8485, 1.1314]], grad_fn=<MulBackward0>)
-    """
-
-    def __init__(self, d_model: int, eps: float = 1e-5) -> None:
-        super().__init__()
-        if isinstance(d_model, bool) or not isinstance(d_model, int):
-            raise TypeError(f"d_model must be a positive int, got {type(d_model).__name__}")
-        if d_model <= 0:
-            raise ValueError(f"d_model must be a positive int, got {d_model}")
-        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-            raise ValueError(f"eps must be a positive number, got {eps!r}")
-        self.eps = float(eps)
-        self.weight = nn.Parameter(torch.ones(d_model))
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Normalise ``x`` of shape ``(..., d_model)``; the shape is unchanged."""
-        rms_inv = torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps)  # (..., 1)
-        return x * rms_inv * self.weight
-
-
 class MLP(nn.Module):
     """The feed-forward part of a block: widen, apply GELU, project back.
 
-    ``(B, T, d_model) -> (B, T, d_ff) -> GELU -> (B, T, d_model)``. It acts on every position
-    separately; attention is the only place where positions exchange information.
+    ``(B, T, d_model) -> (B, T, d_ff) -> GELU -> (B, T, d_model)``, on every position
+    separately.
 
     Introduced in chapter 5.
-
-    Parameters
-    ----------
-    d_model : int
-        Input and output width.
-    d_ff : int
-        Hidden width (usually ``4 * d_model``).
-    bias : bool, default True
-        Whether the two linear layers have biases.
-    dropout : float, default 0.0
-        Dropout on the output (training mode only).
 
     Examples
     --------
@@ -272,28 +152,15 @@ class MLP(nn.Module):
 
 def _make_norm(config: GPTConfig) -> nn.Module:
     """The norm layer that ``config`` asks for (an identity when norms are switched off)."""
-    if not config.use_norm:
-        return nn.Identity()
-    if config.norm == "rmsnorm":
-        return RMSNorm(config.d_model)
-    return nn.LayerNorm(config.d_model, bias=config.bias)
+    return make_norm(config.norm if config.use_norm else None, config.d_model, bias=config.bias)
 
 
 class Block(nn.Module):
-    """One transformer block in the pre-norm arrangement of GPT-2.
+    """One transformer block, pre-norm as in GPT-2: ``x + attn(norm_1(x))``, ``x + mlp(norm_2(x))``.
 
-    ``x = x + attn(norm_1(x))`` then ``x = x + mlp(norm_2(x))``: each sub-layer reads a
-    normalised copy of the residual stream and adds its result back. With
-    ``config.residual=False`` the additions become replacements (an ablation).
+    With ``config.residual=False`` the additions become replacements (an ablation).
 
     Introduced in chapter 5.
-
-    Parameters
-    ----------
-    config : GPTConfig
-        Model sizes and switches.
-    rope : RotaryEmbedding, optional
-        Shared rotary embedding when ``config.positions == "rope"``.
 
     Examples
     --------
@@ -314,11 +181,7 @@ class Block(nn.Module):
         self.mlp = MLP(config.d_model, config.d_ff, bias=config.bias, dropout=config.dropout)
 
     def forward(self, x: Tensor, return_weights: bool = False) -> Tensor | tuple[Tensor, Tensor]:
-        """Run the block on ``x`` of shape ``(B, T, d_model)``.
-
-        With ``return_weights=True`` returns ``(x, weights)``, the weights having shape
-        ``(B, n_head, T, T)``.
-        """
+        """Run the block on ``x`` ``(B, T, d_model)``; ``(x, weights)`` if ``return_weights``."""
         weights = None
         if return_weights:
             a, weights = self.attn(self.norm_1(x), return_weights=True)
@@ -332,23 +195,14 @@ class Block(nn.Module):
         return x
 
 
-# ---------------------------------------------------------------------------------------------
-# The model
-# ---------------------------------------------------------------------------------------------
-
-
 class GPT(nn.Module):
-    """A GPT language model: token ids in, next-token logits out.
+    """A GPT language model: ``idx (B, T)`` in, next-token ``logits (B, T, vocab_size)`` out.
 
-    ``idx (B, T)`` -> token embedding (+ positions) -> ``n_layer`` blocks -> final norm ->
-    ``lm_head`` -> ``logits (B, T, vocab_size)``. The logits at position ``t`` are the model's
-    prediction for the token at ``t + 1``, computed from tokens ``0..t`` only.
-
-    Weights are initialised as in GPT-2, from their own random generator seeded with
-    ``seed`` (the global random state is neither read nor changed): every weight matrix and
-    embedding from a normal distribution with standard deviation 0.02, biases at zero, norm
-    gains at one, and the projections that write into the residual stream (``c_proj``) scaled
-    down by ``1 / sqrt(2 * n_layer)`` so the stream does not grow with depth.
+    Token embedding (+ positions), ``n_layer`` blocks, a final norm and ``lm_head``. Follows
+    :class:`~stepbytoken.nn.interface.LanguageModel`. Weights start as in GPT-2, drawn from a
+    generator seeded with ``seed`` (the global random state is neither read nor changed):
+    normal with std 0.02, the ``c_proj`` layers that write into the residual stream scaled by
+    ``1 / sqrt(2 * n_layer)``, biases 0 and norm gains 1.
 
     Introduced in chapter 5.
 
@@ -357,7 +211,7 @@ class GPT(nn.Module):
     config : GPTConfig
         Model sizes and switches.
     seed : int, default 0
-        Seed of the initialisation; the same seed gives the same weights.
+        Seed of the initialisation.
 
     Raises
     ------
@@ -368,8 +222,7 @@ class GPT(nn.Module):
     --------
     >>> config = GPTConfig(vocab_size=50, block_size=8, n_layer=2, n_head=2, d_model=16)
     >>> model = GPT(config, seed=0)
-    >>> idx = torch.tensor([[1, 2, 3, 4]])
-    >>> logits, loss = model(idx, targets=torch.tensor([[2, 3, 4, 5]]))
+    >>> logits, loss = model(torch.tensor([[1, 2, 3, 4]]), targets=torch.tensor([[2, 3, 4, 5]]))
     >>> logits.shape
     torch.Size([1, 4, 50])
     >>> round(loss.item(), 1)  # close to ln(50) = 3.9 before training
@@ -404,6 +257,16 @@ class GPT(nn.Module):
             self.lm_head.weight = self.wte.weight  # one matrix reads tokens in and out
         self._init_weights(seed)
 
+    @property
+    def vocab_size(self) -> int:
+        """Number of token ids, ``config.vocab_size``."""
+        return self.config.vocab_size
+
+    @property
+    def block_size(self) -> int:
+        """Longest sequence the model reads, ``config.block_size``."""
+        return self.config.block_size
+
     @torch.no_grad()
     def _init_weights(self, seed: int) -> None:
         """GPT-2 initialisation from a private generator (see the class docstring)."""
@@ -422,12 +285,7 @@ class GPT(nn.Module):
 
     def _embed(self, idx: Tensor) -> Tensor:
         """Check ``idx`` and return the input of the first block, shape ``(B, T, d_model)``."""
-        if not isinstance(idx, Tensor):
-            raise TypeError(f"idx must be a torch.Tensor of token ids, got {type(idx).__name__}")
-        if idx.dtype not in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8):
-            raise TypeError(f"idx must hold integer token ids, got dtype {idx.dtype}")
-        if idx.ndim != 2:
-            raise ValueError(f"idx must have shape (B, T), got {tuple(idx.shape)}")
+        check_tensor("idx", idx, dims=2, integer=True)
         B, T = idx.shape
         if T == 0 or B == 0:
             raise ValueError(f"idx must have at least one sequence and one token, got {(B, T)}")
@@ -436,12 +294,7 @@ class GPT(nn.Module):
                 f"sequence length {T} is longer than block_size={self.config.block_size}; "
                 f"crop idx to at most {self.config.block_size} tokens"
             )
-        lo, hi = int(idx.min()), int(idx.max())
-        if lo < 0 or hi >= self.config.vocab_size:
-            bad = lo if lo < 0 else hi
-            raise ValueError(
-                f"token id {bad} is out of range; ids must be in [0, {self.config.vocab_size - 1}]"
-            )
+        check_token_ids("idx", idx, self.config.vocab_size)
         x = self.wte(idx.long())  # (B, T) -> (B, T, d_model)
         if self.wpe is not None:
             x = x + self.wpe(torch.arange(T, device=idx.device))  # + (T, d_model)
@@ -450,34 +303,14 @@ class GPT(nn.Module):
         return self.drop(x)
 
     def forward(self, idx: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
-        """Compute next-token logits and, given targets, the mean cross-entropy loss.
+        """Return next-token logits ``(B, T, vocab_size)`` and, given targets, the mean loss.
 
-        Parameters
-        ----------
-        idx : Tensor
-            Token ids, integer tensor of shape ``(B, T)`` with ``T <= block_size``.
-        targets : Tensor, optional
-            The tokens that should come next, shape ``(B, T)``; entries equal to ``-1`` are
-            ignored in the loss.
-
-        Returns
-        -------
-        logits : Tensor
-            Shape ``(B, T, vocab_size)``.
-        loss : Tensor or None
-            Scalar mean cross-entropy (in nats) if ``targets`` is given, else ``None``.
-
-        Raises
-        ------
-        TypeError
-            If ``idx`` or ``targets`` is not an integer tensor.
-        ValueError
-            If ``idx`` is not 2-D, is longer than ``block_size``, holds ids outside
-            ``[0, vocab_size)``, or ``targets`` does not have the shape of ``idx``.
+        ``targets`` has the shape of ``idx``; entries equal to ``-1`` are left out of the
+        cross-entropy (in nats). Raises ``TypeError``/``ValueError`` for ids that are not an
+        integer ``(B, T)`` tensor within ``block_size`` and ``[0, vocab_size)``.
         """
         if targets is not None:
-            if not isinstance(targets, Tensor) or targets.is_floating_point():
-                raise TypeError("targets must be an integer tensor of token ids (or None)")
+            check_tensor("targets", targets, integer=True)
             if targets.shape != getattr(idx, "shape", None):
                 raise ValueError(
                     f"targets must have the shape of idx {tuple(idx.shape)}, "
@@ -497,27 +330,11 @@ class GPT(nn.Module):
 
     @torch.no_grad()
     def attention_maps(self, idx: Tensor) -> list[Tensor]:
-        """Return every layer's attention weights for ``idx``, for plotting.
+        """Return every layer's attention weights for ``idx``, ``n_layer`` of ``(B, n_head, T, T)``.
 
-        Runs without gradients, through the explicit attention path.
+        Entry ``[b, h, i, j]`` is how much token ``i`` attends to token ``j`` in head ``h``.
 
         Introduced in chapter 4.
-
-        Parameters
-        ----------
-        idx : Tensor
-            Token ids, shape ``(B, T)``.
-
-        Returns
-        -------
-        list of Tensor
-            ``n_layer`` tensors of shape ``(B, n_head, T, T)``; entry ``[b, h, i, j]`` is how
-            much token ``i`` attends to token ``j`` in head ``h`` (zero for ``j > i``).
-
-        Raises
-        ------
-        TypeError, ValueError
-            As for :meth:`forward`.
 
         Examples
         --------
@@ -525,8 +342,6 @@ class GPT(nn.Module):
         >>> maps = GPT(config).attention_maps(torch.tensor([[1, 2, 3]]))
         >>> len(maps), maps[0].shape
         (2, torch.Size([1, 2, 3, 3]))
-        >>> maps[0][0, 0].sum(dim=-1)  # each row is a distribution over earlier tokens
-        tensor([1.0000, 1.0000, 1.0000])
         """
         x = self._embed(idx)
         maps = []
@@ -536,30 +351,12 @@ class GPT(nn.Module):
         return maps
 
     def hidden_states(self, idx: Tensor, include_embeddings: bool = False) -> list[Tensor]:
-        """Return the residual stream after each block.
+        """Return the residual stream after each block (before the final norm), ``(B, T, C)`` each.
 
-        Follows the caller's gradient mode (wrap it in ``torch.no_grad()`` for inspection
-        only). The final norm is not applied.
+        With ``include_embeddings`` the first entry is the input of the first block. Follows
+        the caller's gradient mode.
 
         Introduced in chapter 5.
-
-        Parameters
-        ----------
-        idx : Tensor
-            Token ids, shape ``(B, T)``.
-        include_embeddings : bool, default False
-            If ``True``, the first entry is the block input (embeddings plus positions).
-
-        Returns
-        -------
-        list of Tensor
-            ``n_layer`` tensors (``n_layer + 1`` with embeddings) of shape
-            ``(B, T, d_model)``.
-
-        Raises
-        ------
-        TypeError, ValueError
-            As for :meth:`forward`.
 
         Examples
         --------
@@ -574,103 +371,3 @@ class GPT(nn.Module):
             x = block(x)
             states.append(x)
         return states
-
-
-# ---------------------------------------------------------------------------------------------
-# Counting parameters
-# ---------------------------------------------------------------------------------------------
-
-
-def parameter_count(config: GPTConfig) -> int:
-    """Return the number of parameters of ``GPT(config)``, worked out term by term.
-
-    With ``C = d_model``, ``F = d_ff``, ``V = vocab_size``::
-
-        token embedding      V * C
-        learned positions    block_size * C        (sinusoidal and rope have none)
-        per block:
-          2 norms            2 * C (RMSNorm, or LayerNorm without bias) or 2 * 2C
-          attention c_attn   C * 3C + 3C           (the bias terms only when bias=True)
-          attention c_proj   C * C  + C
-          MLP c_fc           C * F  + F
-          MLP c_proj         F * C  + C
-        final norm           C or 2C
-        lm_head              V * C                 (0 when tied to the token embedding)
-
-    Introduced in chapter 5.
-
-    Parameters
-    ----------
-    config : GPTConfig
-        The model configuration.
-
-    Returns
-    -------
-    int
-        The number of distinct trainable parameters (tied weights counted once).
-
-    Raises
-    ------
-    TypeError
-        If ``config`` is not a :class:`GPTConfig`.
-
-    Examples
-    --------
-    >>> config = GPTConfig(vocab_size=10, block_size=4, n_layer=1, n_head=1, d_model=2)
-    >>> parameter_count(config)  # 20 + 8 + block 74 + final norm 4
-    106
-    """
-    if not isinstance(config, GPTConfig):
-        raise TypeError(f"config must be a GPTConfig, got {type(config).__name__}")
-    C, V = config.d_model, config.vocab_size
-    F_ = config.d_ff
-    assert F_ is not None  # set by GPTConfig.__post_init__
-    b = 1 if config.bias else 0
-
-    embeddings = V * C
-    positions = config.block_size * C if config.positions == "learned" else 0
-
-    if not config.use_norm:
-        norm = 0
-    elif config.norm == "layernorm":
-        norm = C + b * C  # gain, and a bias when bias=True
-    else:
-        norm = C  # RMSNorm: gain only
-
-    attention = (C * 3 * C + b * 3 * C) + (C * C + b * C)  # c_attn + c_proj
-    mlp = (C * F_ + b * F_) + (F_ * C + b * C)  # c_fc + c_proj
-    per_block = 2 * norm + attention + mlp
-
-    head = 0 if config.tie_weights else V * C
-    return embeddings + positions + config.n_layer * per_block + norm + head
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Count the distinct parameters of ``model`` (a tensor shared by two layers counts once).
-
-    Introduced in chapter 5.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-        Any module.
-
-    Returns
-    -------
-    int
-        Total number of elements over the unique parameter tensors.
-
-    Raises
-    ------
-    TypeError
-        If ``model`` is not an ``nn.Module``.
-
-    Examples
-    --------
-    >>> count_parameters(nn.Linear(3, 2))  # 3 * 2 weights + 2 biases
-    8
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    unique = {id(p): p for p in model.parameters()}
-    return sum(p.numel() for p in unique.values())

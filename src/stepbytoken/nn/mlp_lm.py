@@ -11,16 +11,20 @@ Introduced in chapter 1.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from stepbytoken.checks import check_int, check_tensor
+
 
 class MLPLanguageModel(nn.Module):
     """Predict each token from the ``context`` tokens before it with an MLP.
+
+    Follows :class:`~stepbytoken.nn.interface.LanguageModel`; positions before the start of
+    ``idx`` read ``pad_id``.
+
+    Introduced in chapter 1.
 
     Parameters
     ----------
@@ -43,8 +47,6 @@ class MLPLanguageModel(nn.Module):
     >>> logits, loss = model(torch.tensor([[1, 2, 3, 4]]), targets=torch.tensor([[2, 3, 4, 5]]))
     >>> tuple(logits.shape), loss.shape
     ((1, 4, 10), torch.Size([]))
-
-    Introduced in chapter 1.
     """
 
     def __init__(
@@ -58,16 +60,11 @@ class MLPLanguageModel(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        for name, value in (
-            ("vocab_size", vocab_size),
-            ("context", context),
-            ("d_embed", d_embed),
-            ("d_hidden", d_hidden),
-        ):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        if not 0 <= pad_id < vocab_size:
-            raise ValueError(f"pad_id must be in 0..{vocab_size - 1}, got {pad_id}")
+        check_int("vocab_size", vocab_size, minimum=1)
+        check_int("context", context, minimum=1)
+        check_int("d_embed", d_embed, minimum=1)
+        check_int("d_hidden", d_hidden, minimum=1)
+        check_int("pad_id", pad_id, minimum=0, maximum=vocab_size - 1)
         self.vocab_size, self.context, self.pad_id = vocab_size, context, pad_id
         generator = torch.Generator().manual_seed(seed)
         self.embedding = nn.Embedding(vocab_size, d_embed)
@@ -88,22 +85,8 @@ class MLPLanguageModel(nn.Module):
     def forward(
         self, idx: torch.Tensor, targets: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Logits for the next token at every position, and the loss if ``targets`` are given.
-
-        Parameters
-        ----------
-        idx
-            Token ids, shape (B, T).
-        targets
-            The next token at every position, shape (B, T), or None.
-
-        Returns
-        -------
-        (logits, loss)
-            ``logits`` has shape (B, T, vocab_size); ``loss`` is the mean cross-entropy or None.
-        """
-        if idx.ndim != 2:
-            raise ValueError(f"idx must have shape (B, T), got {tuple(idx.shape)}")
+        """Next-token logits ``(B, T, vocab_size)`` for ``idx`` ``(B, T)``, and the loss."""
+        check_tensor("idx", idx, dims=2, integer=True)
         B, T = idx.shape
         padded = F.pad(idx, (self.context - 1, 0), value=self.pad_id)  # (B, context - 1 + T)
         windows = padded.unfold(1, self.context, 1)  # (B, T, context): idx[t-context+1 .. t]
@@ -113,51 +96,3 @@ class MLPLanguageModel(nn.Module):
         if targets is not None:
             loss = F.cross_entropy(logits.view(-1, self.vocab_size), targets.reshape(-1))
         return logits, loss
-
-
-@torch.no_grad()
-def token_probs(model: nn.Module, ids: Sequence[int], *, chunk: int = 4096) -> torch.Tensor:
-    """Probability a model gives each of ``ids[1:]`` given the tokens before it.
-
-    Parameters
-    ----------
-    model
-        A model mapping ids (1, T) to ``(logits, loss)``, such as :class:`MLPLanguageModel`.
-        Its context must fit in the model's own window (true of the MLP, which only ever
-        reads its last ``context`` tokens).
-    ids
-        A sequence of token ids.
-    chunk
-        Positions scored per forward pass (bounds memory).
-
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(len(ids) - 1,)``.
-
-    Introduced in chapter 1.
-    """
-    idx = torch.as_tensor(list(ids), dtype=torch.long)
-    if idx.numel() < 2:
-        raise ValueError("need at least two token ids")
-    was_training = model.training
-    model.eval()
-    out = []
-    context = getattr(model, "block_size", 1)
-    for start in range(0, idx.numel() - 1, chunk):
-        lo = max(start - context + 1, 0)
-        window = idx[lo : start + chunk]
-        logits, _ = model(window[None])
-        probs = torch.softmax(logits[0, start - lo :], dim=-1)  # predictions for start+1 ...
-        targets = idx[start + 1 : start + 1 + chunk]
-        out.append(probs[: targets.numel()].gather(1, targets[:, None])[:, 0])
-    model.train(was_training)
-    return torch.cat(out)
-
-
-def perplexity(model: nn.Module, ids: Sequence[int]) -> float:
-    """Perplexity of a neural model on ``ids``: exp of the mean negative log-probability.
-
-    Introduced in chapter 1.
-    """
-    return math.exp(-token_probs(model, ids).log().mean().item())

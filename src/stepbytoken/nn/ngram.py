@@ -14,18 +14,25 @@ Introduced in chapter 1.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+
+from stepbytoken.checks import check_choice, check_float, check_int, check_tensor
 
 SMOOTHINGS = ("add-k", "interpolated")
 
 
 class NGramModel:
     """An n-gram language model over integer token ids.
+
+    Follows :class:`~stepbytoken.nn.interface.LanguageModel`: calling it gives the logarithm
+    of :meth:`next_token_probs` at every position as logits.
+
+    Introduced in chapter 1.
 
     Parameters
     ----------
@@ -47,8 +54,6 @@ class NGramModel:
     >>> model = NGramModel(order=2, vocab_size=3, smoothing="add-k", k=1.0).fit([0, 1, 0, 1, 0, 2])
     >>> [round(float(p), 3) for p in model.next_token_probs([0])]
     [0.167, 0.5, 0.333]
-
-    Introduced in chapter 1.
     """
 
     def __init__(
@@ -60,14 +65,10 @@ class NGramModel:
         k: float = 0.1,
         lambdas: Sequence[float] | None = None,
     ) -> None:
-        if not isinstance(order, int) or order < 1:
-            raise ValueError(f"order must be an int >= 1, got {order!r}")
-        if not isinstance(vocab_size, int) or vocab_size < 1:
-            raise ValueError(f"vocab_size must be an int >= 1, got {vocab_size!r}")
-        if smoothing not in SMOOTHINGS:
-            raise ValueError(f"smoothing must be one of {SMOOTHINGS}, got {smoothing!r}")
-        if not k > 0:
-            raise ValueError(f"k must be > 0, got {k!r}")
+        check_int("order", order, minimum=1)
+        check_int("vocab_size", vocab_size, minimum=1)
+        check_choice("smoothing", smoothing, SMOOTHINGS)
+        check_float("k", k, minimum=0, open_minimum=True)
         if lambdas is None:
             lambdas = [2.0**m for m in range(order)]
         if len(lambdas) != order or any(w < 0 for w in lambdas) or sum(lambdas) <= 0:
@@ -185,30 +186,25 @@ class NGramModel:
         probs = [self.prob(ids[max(t - n_ctx, 0) : t], ids[t]) for t in range(1, len(ids))]
         return np.array(probs, dtype=np.float64)
 
-    def perplexity(self, ids: Sequence[int]) -> float:
-        """Perplexity on ``ids``: exp of the average negative log-probability per token.
+    def __call__(
+        self, idx: torch.Tensor, targets: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Log-probabilities as logits, ``(B, T) -> (B, T, vocab_size)``, and the loss if asked.
 
         Examples
         --------
-        >>> model = NGramModel(order=1, vocab_size=4, smoothing="add-k", k=1e-9).fit([0, 1, 2, 3])
-        >>> round(model.perplexity([0, 1, 2, 3, 0]), 3)
-        4.0
+        >>> model = NGramModel(order=2, vocab_size=3).fit([0, 1, 2, 0, 1, 2])
+        >>> logits, _ = model(torch.tensor([[0, 1]]))
+        >>> logits.exp().sum(dim=-1)
+        tensor([[1., 1.]])
         """
-        if len(ids) < 2:
-            raise ValueError("perplexity needs at least two tokens")
-        return math.exp(-float(np.log(self.token_probs(ids)).mean()))
-
-    def __call__(self, idx: torch.Tensor) -> torch.Tensor:
-        """Log-probabilities for every position of ``idx`` (B, T) -> (B, T, vocab_size).
-
-        This lets :func:`stepbytoken.generation.sampling.generate` sample from an n-gram model exactly as
-        it samples from a neural network.
-        """
-        if idx.ndim != 2:
-            raise ValueError(f"idx must have shape (B, T), got {tuple(idx.shape)}")
+        check_tensor("idx", idx, dims=2, integer=True)
         rows = idx.tolist()
-        out = torch.empty(len(rows), idx.shape[1], self.vocab_size)
+        logits = torch.empty(len(rows), idx.shape[1], self.vocab_size)
         for b, row in enumerate(rows):
             for t in range(len(row)):
-                out[b, t] = torch.from_numpy(np.log(self.next_token_probs(row[: t + 1])))
-        return out
+                logits[b, t] = torch.from_numpy(np.log(self.next_token_probs(row[: t + 1])))
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.view(-1, self.vocab_size), targets.reshape(-1))
+        return logits, loss

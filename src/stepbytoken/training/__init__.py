@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from stepbytoken.training.landscape import (
-    DescentPath,
-    Valley,
-    gradient_descent,
-    loss_grid,
-    mlp_gradients_by_hand,
-    mlp_loss,
-)
-from stepbytoken.training.loop import (
-    StepRecord,
-    TrainConfig,
-    TrainResult,
-    configure_optimizer,
-    estimate_loss,
-    get_batch,
-    lr_schedule,
-    train,
-)
+from stepbytoken.training.backprop import mlp_gradients_by_hand, mlp_loss
+from stepbytoken.training.batches import check_token_stream, get_batch
+from stepbytoken.training.config import StepRecord, TrainConfig, TrainResult
+from stepbytoken.training.landscape import DescentPath, Valley, gradient_descent, loss_grid
+from stepbytoken.training.loop import estimate_loss, train
+from stepbytoken.training.optimizer import configure_optimizer
+from stepbytoken.training.schedule import lr_schedule
+from stepbytoken.training.word2vec import train_word_vectors
 
 __all__ = [
     "DescentPath",
@@ -27,6 +17,7 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "Valley",
+    "check_token_stream",
     "configure_optimizer",
     "estimate_loss",
     "get_batch",
@@ -36,4 +27,5 @@ __all__ = [
     "mlp_gradients_by_hand",
     "mlp_loss",
     "train",
+    "train_word_vectors",
 ]
