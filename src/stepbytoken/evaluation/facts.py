@@ -23,8 +23,14 @@ __all__ = ["MAX_ANSWER_TOKENS", "answer_questions", "fact_accuracy"]
 MAX_ANSWER_TOKENS = 8
 
 
-def _question_prompt(question: str) -> str:
-    """The corpus's question/answer format, at the start of a document, up to the answer."""
+def question_prompt(question: str) -> str:
+    """The corpus's question/answer format, at the start of a document, up to the answer.
+
+    >>> question_prompt("Who is the king of Arden?")
+    '<|endoftext|>\\nQ: Who is the king of Arden?\\nA:'
+
+    Introduced in chapter 1.
+    """
     return f"{DOC_SEPARATOR}\nQ: {question}\nA:"
 
 
@@ -83,7 +89,7 @@ def answer_questions(
     if isinstance(questions, str) or not all(isinstance(q, str) for q in questions):
         raise TypeError("questions must be a list of strings")
     check_int("max_new_tokens", max_new_tokens, minimum=1)
-    prompts = [tokenizer.encode(_question_prompt(q)) for q in questions]
+    prompts = [tokenizer.encode(question_prompt(q)) for q in questions]
     by_length: dict[int, list[int]] = {}
     for i, ids in enumerate(prompts):
         by_length.setdefault(len(ids), []).append(i)

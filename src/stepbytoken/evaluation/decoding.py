@@ -1,0 +1,252 @@
+"""Measuring decoders: how spread out a next-token distribution is, and what its samples trade.
+
+A decoder (greedy, temperature, top-k, top-p) turns the model's distribution into text.
+:func:`effective_choices` reads the spread of one distribution; :func:`compare_decoders`
+draws samples under several settings and scores each setting twice: how varied its samples
+are (distinct-2) and how likely the unmodified model finds them (:func:`token_log_probs`).
+
+Introduced in chapter 7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from stepbytoken.checks import check_int, check_str, check_tensor
+from stepbytoken.evaluation.diversity import distinct_n
+from stepbytoken.evaluation.facts import question_prompt
+from stepbytoken.generation import generate, next_token_distribution
+from stepbytoken.nn import LanguageModel, check_language_model
+from stepbytoken.tokenizers import BPETokenizer
+
+__all__ = [
+    "compare_decoders",
+    "effective_choices",
+    "first_token_hits",
+    "next_token_logits",
+    "token_log_probs",
+]
+
+
+@torch.no_grad()
+def next_token_logits(model: LanguageModel, tokenizer: BPETokenizer, text: str) -> Tensor:
+    """The model's logits for the token that follows ``text`` (its last ``block_size`` tokens).
+
+    Parameters
+    ----------
+    model : LanguageModel
+        The model, e.g. the reference GPT.
+    tokenizer : BPETokenizer
+        Its tokenizer.
+    text : str
+        The prompt (not empty).
+
+    Returns
+    -------
+    Tensor
+        Shape ``(vocab_size,)``.
+
+    Examples
+    --------
+    >>> from stepbytoken.artifacts import load_reference
+    >>> ref = load_reference()
+    >>> next_token_logits(ref.model, ref.tokenizer, "One day").shape == (ref.config.vocab_size,)
+    True
+
+    Introduced in chapter 7.
+    """
+    check_language_model(model)
+    check_str("text", text, allow_empty=False)
+    ids = tokenizer.encode(text)
+    if model.block_size is not None:
+        ids = ids[-model.block_size :]
+    logits, _ = model(torch.tensor([ids]))  # (1, T) -> (1, T, vocab_size)
+    return logits[0, -1]
+
+
+def effective_choices(probs: Tensor) -> float:
+    """``e`` to the entropy of a distribution: how many equally likely tokens are this uncertain.
+
+    Parameters
+    ----------
+    probs : Tensor
+        One probability distribution, shape ``(vocab_size,)``; zeros are allowed.
+
+    Returns
+    -------
+    float
+        1 for a certain choice, ``n`` for a uniform choice among ``n`` tokens.
+
+    Examples
+    --------
+    >>> effective_choices(torch.tensor([0.25, 0.25, 0.25, 0.25, 0.0]))
+    4.0
+    >>> effective_choices(torch.tensor([1.0, 0.0]))
+    1.0
+
+    Introduced in chapter 7.
+    """
+    check_tensor("probs", probs, dims=1, integer=False)
+    nonzero = probs[probs > 0]
+    return torch.exp(-(nonzero * nonzero.log()).sum()).item()
+
+
+def first_token_hits(
+    model: LanguageModel,
+    tokenizer: BPETokenizer,
+    questions: Sequence[tuple[str, str]],
+    temperatures: Sequence[float],
+) -> dict[str | float, float]:
+    """How often greedy decoding, and sampling at each temperature, start an answer right.
+
+    Each question is asked as a new document (:func:`question_prompt`); the
+    right token is the first token of ``" " + answer``. Greedy decoding scores 1 when it is
+    the most likely token, sampling scores its probability after the temperature.
+
+    Parameters
+    ----------
+    model : LanguageModel
+        The model.
+    tokenizer : BPETokenizer
+        Its tokenizer (it must know ``"<|endoftext|>"``).
+    questions : sequence of (str, str)
+        Questions and their answers, e.g. ``world.questions("train")``.
+    temperatures : sequence of float
+        The sampling temperatures to score.
+
+    Returns
+    -------
+    dict
+        ``"greedy"`` and each temperature, to the mean over questions: the share that start
+        with the right token.
+
+    Examples
+    --------
+    >>> from stepbytoken.artifacts import load_reference
+    >>> ref = load_reference()
+    >>> hits = first_token_hits(ref.model, ref.tokenizer, [("Who is Nora?", "a baker")], [1.0])
+    >>> list(hits), 0 <= hits[1.0] <= 1
+    (['greedy', 1.0], True)
+
+    Introduced in chapter 7.
+    """
+    hit: dict[str | float, list[float]] = {"greedy": [], **{t: [] for t in temperatures}}
+    for question, answer in questions:
+        logits = next_token_logits(model, tokenizer, question_prompt(question))
+        right = tokenizer.encode(" " + answer)[0]  # the answer's first token
+        hit["greedy"].append(float(logits.argmax() == right))
+        for t in temperatures:
+            probs = next_token_distribution(logits, temperature=t)
+            hit[t].append(probs[right].item())
+    return {key: float(np.mean(values)) for key, values in hit.items()}
+
+
+@torch.no_grad()
+def token_log_probs(model: LanguageModel, idx: Tensor) -> Tensor:
+    """The log-probability the model gives each token of ``idx`` after the tokens before it.
+
+    Parameters
+    ----------
+    model : LanguageModel
+        The model; ``idx`` must fit its ``block_size`` plus one.
+    idx : Tensor
+        Token ids, shape ``(B, T)`` with ``T >= 2``.
+
+    Returns
+    -------
+    Tensor
+        Shape ``(B, T - 1)``: entry ``[b, t]`` scores ``idx[b, t + 1]``.
+
+    Examples
+    --------
+    >>> from stepbytoken.nn import NGramModel
+    >>> model = NGramModel(order=2, vocab_size=2).fit([0, 1, 0, 1, 0, 1])
+    >>> token_log_probs(model, torch.tensor([[0, 1, 0]])).exp()  # smoothed counts: 5/6 each
+    tensor([[0.8333, 0.8333]])
+
+    Introduced in chapter 7.
+    """
+    check_language_model(model)
+    check_tensor("idx", idx, dims=2, integer=True)
+    if idx.shape[1] < 2:
+        raise ValueError(f"idx needs at least 2 tokens per row, got shape {tuple(idx.shape)}")
+    logits, _ = model(idx[:, :-1])  # (B, T - 1, vocab_size)
+    log_probs = torch.log_softmax(logits, dim=-1)
+    return log_probs.gather(-1, idx[:, 1:, None])[..., 0]  # (B, T - 1)
+
+
+def compare_decoders(
+    model: LanguageModel,
+    prompt: Sequence[int],
+    settings: Mapping[str, Mapping[str, Any]],
+    *,
+    n_samples: int = 30,
+    max_new_tokens: int = 30,
+    seed: int = 0,
+    n: int = 2,
+) -> dict[str, dict[str, float]]:
+    """Sample under each decoder setting and score its diversity and its likelihood.
+
+    Each setting draws ``n_samples`` continuations of ``prompt`` with
+    ``generate(model, ..., seed=seed, **options)``; a greedy setting
+    (``{"greedy": True}``) is decoded once and counted ``n_samples`` times.
+
+    Parameters
+    ----------
+    model : LanguageModel
+        The model.
+    prompt : sequence of int
+        The prompt's token ids.
+    settings : mapping of str to dict
+        A name for each setting and its keyword arguments for
+        :func:`~stepbytoken.generation.generate` (``temperature``, ``top_k``, ``top_p``,
+        ``greedy``).
+    n_samples, max_new_tokens : int, default 30
+        Samples per setting, and new tokens per sample.
+    seed : int, default 0
+        The sampling seed, the same for every setting.
+    n : int, default 2
+        The n of distinct-n.
+
+    Returns
+    -------
+    dict of str to dict
+        For each setting, ``{"distinct-2": ..., "log-prob": ...}`` (``distinct-n`` for another
+        ``n``): the share of distinct n-grams among the new tokens of all samples
+        (:func:`~stepbytoken.evaluation.distinct_n`), and the mean log-probability per new
+        token under the unmodified model, in nats.
+
+    Examples
+    --------
+    >>> from stepbytoken.nn import NGramModel
+    >>> model = NGramModel(order=2, vocab_size=3).fit([0, 1, 2] * 5 + [0, 2, 1])
+    >>> scores = compare_decoders(model, [0], {"greedy": {"greedy": True}, "T = 1": {}},
+    ...                           n_samples=4, max_new_tokens=6)
+    >>> scores["greedy"]["distinct-2"] < scores["T = 1"]["distinct-2"]
+    True
+
+    Introduced in chapter 7.
+    """
+    check_language_model(model)
+    n_samples = check_int("n_samples", n_samples, minimum=1)
+    max_new_tokens = check_int("max_new_tokens", max_new_tokens, minimum=1)
+    start = len(prompt)
+    if start == 0:
+        raise ValueError("prompt must hold at least one token id")
+    batch = torch.tensor([list(prompt)] * n_samples)  # (n_samples, T0)
+    results = {}
+    for name, options in settings.items():
+        if options.get("greedy"):  # always the same text: decode it once
+            out = generate(model, list(prompt), max_new_tokens, **options).repeat(n_samples, 1)
+        else:
+            out = generate(model, batch, max_new_tokens, seed=seed, **options)
+        results[name] = {
+            f"distinct-{n}": distinct_n(out[:, start:], n),
+            "log-prob": token_log_probs(model, out)[:, start - 1 :].mean().item(),
+        }
+    return results

@@ -1,0 +1,114 @@
+"""Tests of stepbytoken.evaluation.decoding: measuring what decoders do."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stepbytoken.evaluation import (
+    compare_decoders,
+    distinct_n,
+    effective_choices,
+    first_token_hits,
+    next_token_logits,
+    token_log_probs,
+)
+from stepbytoken.generation import generate
+from stepbytoken.nn import GPT, GPTConfig
+from stepbytoken.tokenizers import BPETokenizer
+
+TEXT = "<|endoftext|>\nQ: Who is Ada?\nA: a smith\n<|endoftext|>\nQ: Who is Bo?\nA: a baker\n" * 5
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return BPETokenizer.train(TEXT, 10, special_tokens=["<|endoftext|>"])
+
+
+@pytest.fixture(scope="module")
+def model(tok):
+    config = GPTConfig(vocab_size=tok.vocab_size, block_size=8, n_layer=1, n_head=2, d_model=16)
+    return GPT(config, seed=0).eval()
+
+
+def test_next_token_logits_reads_the_last_block(model, tok):
+    short = tok.encode("Who")
+    logits, _ = model(torch.tensor([short]))
+    assert torch.equal(next_token_logits(model, tok, "Who"), logits[0, -1])
+    long = tok.encode(TEXT[:80])
+    assert len(long) > model.block_size
+    logits, _ = model(torch.tensor([long[-model.block_size :]]))
+    assert torch.equal(next_token_logits(model, tok, TEXT[:80]), logits[0, -1])
+    with pytest.raises(ValueError, match="text must be a non-empty str"):
+        next_token_logits(model, tok, "")
+
+
+@given(st.lists(st.floats(-5, 5), min_size=1, max_size=30))
+def test_effective_choices_is_the_exponential_of_the_entropy(scores):
+    probs = torch.softmax(torch.tensor(scores, dtype=torch.float64), dim=0)
+    entropy = torch.distributions.Categorical(probs=probs).entropy()  # the reference
+    assert effective_choices(probs) == pytest.approx(math.exp(entropy), rel=1e-9)
+    assert 1 - 1e-9 <= effective_choices(probs) <= len(scores) + 1e-9
+
+
+@pytest.mark.parametrize("n", [1, 3, 50])
+def test_effective_choices_counts_uniform_tokens_and_ignores_zeros(n):
+    probs = torch.cat([torch.full((n,), 1 / n, dtype=torch.float64), torch.zeros(4)])
+    assert effective_choices(probs) == pytest.approx(n)
+    with pytest.raises(ValueError, match="probs must have 1 dimensions"):
+        effective_choices(probs[None])
+
+
+def test_token_log_probs_is_minus_the_cross_entropy(model):
+    idx = torch.randint(0, model.vocab_size, (3, 8), generator=torch.Generator().manual_seed(0))
+    logits, _ = model(idx[:, :-1])
+    reference = -F.cross_entropy(logits.transpose(1, 2), idx[:, 1:], reduction="none")
+    assert torch.allclose(token_log_probs(model, idx), reference, atol=1e-6)
+    with pytest.raises(ValueError, match="at least 2 tokens"):
+        token_log_probs(model, idx[:, :1])
+
+
+def test_compare_decoders_scores_each_setting(model):
+    prompt = [1, 2, 3]
+    settings = {"greedy": {"greedy": True}, "T = 1": {}, "top-k = 2": {"top_k": 2}}
+    results = compare_decoders(model, prompt, settings, n_samples=5, max_new_tokens=4, seed=3)
+    assert list(results) == list(settings)
+    greedy = generate(model, prompt, 4, greedy=True).repeat(5, 1)
+    sampled = generate(model, torch.tensor([prompt] * 5), 4, seed=3, top_k=2)
+    for name, out in [("greedy", greedy), ("top-k = 2", sampled)]:
+        assert results[name]["distinct-2"] == distinct_n(out[:, 3:], 2)
+        expected = token_log_probs(model, out)[:, 2:].mean().item()
+        assert results[name]["log-prob"] == pytest.approx(expected)
+    assert results["greedy"]["distinct-2"] <= 3 / 15  # one text of 3 pairs, 5 times
+    assert results["greedy"]["log-prob"] > results["T = 1"]["log-prob"]
+    again = compare_decoders(model, prompt, {"T = 1": {}}, n_samples=5, max_new_tokens=4, seed=3)
+    assert again["T = 1"] == results["T = 1"]  # the same seed, the same samples
+    ones = compare_decoders(model, prompt, {"T = 1": {}}, n_samples=5, max_new_tokens=4, n=1)
+    assert list(ones["T = 1"]) == ["distinct-1", "log-prob"]
+
+
+def test_compare_decoders_checks_its_arguments(model):
+    with pytest.raises(ValueError, match="prompt must hold at least one token id"):
+        compare_decoders(model, [], {"T = 1": {}})
+    with pytest.raises(ValueError, match="n_samples must be an int >= 1"):
+        compare_decoders(model, [1], {"T = 1": {}}, n_samples=0)
+    with pytest.raises(TypeError, match="model must be a LanguageModel"):
+        compare_decoders(torch.nn.Linear(2, 2), [1], {"T = 1": {}})
+
+
+def test_first_token_hits_follow_the_temperature(model, tok):
+    questions = [("Who is Ada?", "a smith"), ("Who is Bo?", "a baker")]
+    hits = first_token_hits(model, tok, questions, [0.01, 1.0])
+    assert list(hits) == ["greedy", 0.01, 1.0]
+    greedy = []
+    for question, answer in questions:
+        logits = next_token_logits(model, tok, f"<|endoftext|>\nQ: {question}\nA:")
+        greedy.append(float(logits.argmax() == tok.encode(" " + answer)[0]))
+    assert hits["greedy"] == sum(greedy) / 2
+    assert hits[0.01] == pytest.approx(hits["greedy"], abs=1e-3)  # a cold sampler is greedy
+    assert 0 < hits[1.0] < 1
