@@ -13,8 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
-# Pages executed by myst-nb reference the site's shared scripts instead of inlining them.
-os.environ["STEPBYTOKEN_SITE"] = "1"
+from notebooks import repository_url  # noqa: E402  (docs/_ext is on the path from here on)
+
 # Quiet, reproducible execution: no progress bars, no stray threads fighting for 2 cores.
 os.environ.setdefault("TQDM_DISABLE", "1")
 
@@ -49,6 +49,9 @@ nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
+# Plotly figures also carry Plotly's JSON for Jupyter front ends; the site draws their HTML.
+# myst-nb notes every such unused type; an output with no usable type still warns (mime_priority).
+suppress_warnings = ["mystnb.unknown_mime_type"]
 
 # --- Executed examples on the API pages (jupyter-sphinx) -----------------------------------
 # Its default require.js / ipywidgets scripts come from CDNs; the site uses neither
@@ -86,7 +89,7 @@ html_css_files = ["sbt-widgets.css", "sbt-site.css"]
 html_last_updated_fmt = None
 html_context = {"default_mode": "auto"}  # follow the reader's light/dark preference
 html_theme_options = {
-    "repository_url": "https://github.com/stepbytoken/stepbytoken",
+    "repository_url": repository_url(),  # [project.urls] in pyproject.toml
     "repository_branch": "main",
     "path_to_docs": "docs",
     "use_repository_button": True,

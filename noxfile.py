@@ -3,22 +3,21 @@
 
 from __future__ import annotations
 
-import glob
-import hashlib
-import os
 import shutil
+import sys
 from pathlib import Path
 
 import nox
 
 ROOT = Path(__file__).parent
+sys.path.insert(0, str(ROOT / "tests" / "reader"))
+from plain_env import package_digest, torch_pip_args  # noqa: E402  (shared with the reader's check)
+
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 CACHE = BUILD / ".jupyter_cache"
 PACKAGE_STAMP = BUILD / ".package-sha256"
 SPHINX = ["sphinx-build", "-W", "--keep-going", "-b", "html", "-c", ".", "docs", str(HTML)]
-TORCH = "torch==2.13.*"
-TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
@@ -26,30 +25,12 @@ nox.options.reuse_existing_virtualenvs = True
 
 def install_torch(session: nox.Session) -> None:
     """Install a CPU-only torch: a local CPU wheel if pip has one, else PyTorch's CPU index."""
-    local = [
-        path
-        for folder in os.environ.get("PIP_FIND_LINKS", "").split()
-        for path in glob.glob(os.path.join(folder, "torch-2.13*cpu*.whl"))
-    ]
-    if local:
-        session.install(TORCH)
-    else:
-        session.install(TORCH, "--index-url", TORCH_CPU_INDEX)
-
-
-def package_digest() -> str:
-    """Hash of the package's sources: executed pages must be re-run when it changes."""
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "src").rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(ROOT).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    session.install(*torch_pip_args())
 
 
 def build_docs(session: nox.Session, *extra: str) -> None:
     """Build the site; the execution cache is dropped whenever the package changed."""
-    digest = package_digest()
+    digest = package_digest(ROOT)
     if not PACKAGE_STAMP.exists() or PACKAGE_STAMP.read_text() != digest or "--fresh" in extra:
         session.log("package changed since the last build: re-executing every page")
         shutil.rmtree(CACHE, ignore_errors=True)
@@ -70,11 +51,17 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite: unit tests, doctests, chapters as scripts, real-browser checks."""
+    """Build the site, then run every test (pass --fresh to re-execute every page).
+
+    Unit tests, doctests, the notebooks, the reader's check (each chapter run in a plain
+    environment) and real-browser checks; other arguments go to pytest (``-m "not browser"``).
+    """
     install_torch(session)
     session.install("-e", ".[docs,tests]")
-    build_docs(session)
-    session.run("pytest", *session.posargs, env={"SBT_SITE_DIR": str(HTML)})
+    fresh = ("--fresh",) if "--fresh" in session.posargs else ()
+    build_docs(session, *fresh)
+    pytest_args = [arg for arg in session.posargs if arg != "--fresh"]
+    session.run("pytest", *pytest_args, env={"SBT_SITE_DIR": str(HTML)})
 
 
 @nox.session
@@ -116,6 +103,11 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def notebooks(session: nox.Session) -> None:
-    """Regenerate the chapters' notebooks (docs/chapters/*.ipynb) for Colab and Binder."""
-    session.install("jupytext>=1.16")
-    session.run("python", "docs/_ext/notebooks.py")
+    """Build the site, then regenerate the chapters' plain notebooks for Colab and Binder.
+
+    The notebooks (docs/chapters/*.ipynb) quote the numbers that build measured.
+    """
+    install_torch(session)
+    session.install("-e", ".[docs]")
+    build_docs(session, *session.posargs)
+    session.run("python", "docs/_ext/notebooks.py", str(BUILD / "jupyter_execute"))

@@ -6,6 +6,15 @@ that way, and results do not depend on how busy the machine is.
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def ref():
+    """The shipped reference model (load_reference caches it; tests must not change it)."""
+    from stepbytoken.artifacts import load_reference
+
+    return load_reference()

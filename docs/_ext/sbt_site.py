@@ -1,14 +1,17 @@
 """Sphinx extension of the Step by Token site.
 
 * Serves every script the interactive figures need from the site itself: ``plotly.min.js`` is
-  copied from the installed ``plotly`` package, the book's widget scripts from ``stepbytoken``;
-  a page loads a script only if one of its figures asks for it (``data-sbt-requires``).
+  copied from the installed ``plotly`` package, the book's widget scripts from ``stepbytoken``.
+  A figure names what it needs (``data-sbt-requires``); a page loads each file once, and the
+  copies that a widget inlines for notebooks (``data-sbt-inline``) are removed from the page.
 * Drops jupyter-sphinx's Thebe files, which it links on every page but does not ship.
 * Refuses remote scripts and stylesheets: the site must work with no network. The CDN scripts
   that jupyter-sphinx adds by default (require.js, the ipywidgets embed script) are dropped; any
   other remote asset fails the build.
-* Provides the ``book-contents`` directive: the landing page's table of contents with reading
-  times, built from ``docs/_data/outline.json``.
+* Provides the ``book-contents`` directive: the landing page's contents with reading times and
+  the site's navigation (one hidden toctree per part), both from ``docs/_data/outline.json``,
+  the one list of the book's chapters.
+* Offers each chapter for download as the plain notebook that ``notebooks.py`` makes from it.
 """
 
 from __future__ import annotations
@@ -20,12 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from docutils.parsers.rst import Directive
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.errors import ExtensionError
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 import stepbytoken
 
+LOGGER = logging.getLogger(__name__)
 OUTLINE = Path(__file__).resolve().parent.parent / "_data" / "outline.json"
 PACKAGE_STATIC = Path(stepbytoken.__file__).parent / "book" / "static"
 # Scripts jupyter-sphinx adds by default; the site has no ipywidgets, so they are not needed.
@@ -34,11 +41,17 @@ DROPPED_REMOTE = ("require.min.js", "@jupyter-widgets/html-manager")
 # is configured; the site does not use Thebe, which would need a remote kernel anyway.
 DROPPED_LOCAL = ("thebelab-helper.js", "thebelab.css")
 REQUIRES = re.compile(r'<div class="sbt-interactive[^"]*" [^>]*data-sbt-requires="([\w. -]+)"')
+INLINE_COPY = re.compile(r'<(script|style) data-sbt-inline="([\w.-]+)">.*?</\1>', re.S)
 
 
 def load_outline() -> list[dict[str, Any]]:
     """The book's parts and chapters (number, slug, title, minutes, summary)."""
     return json.loads(OUTLINE.read_text(encoding="utf-8"))["parts"]
+
+
+def chapter_docname(chapter: dict[str, Any]) -> str:
+    """The Sphinx document name of a chapter of the outline."""
+    return f"chapters/{chapter['slug']}"
 
 
 def vendored_files() -> dict[str, Path]:
@@ -59,30 +72,36 @@ def copy_vendored(app: Sphinx, exc: Exception | None) -> None:
         shutil.copyfile(source, static / name)
 
 
-def _is_remote(url: str) -> bool:
+def is_remote(url: str) -> bool:
     return "://" in url or url.startswith("//")
 
 
 def page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Add the scripts a page's figures need; drop or refuse remote assets."""
+    """Load the files a page's figures need, once; drop inline copies; refuse remote assets."""
     body = context.get("body", "")
+    available = vendored_files()
+    for name in {match.group(2) for match in INLINE_COPY.finditer(body)}:
+        if name not in available:
+            raise ExtensionError(f"{pagename}: a figure inlines {name!r}, which the site lacks")
+    context["body"] = body = INLINE_COPY.sub("", body)
     wanted: list[str] = []
     for names in REQUIRES.findall(body):
         wanted.extend(n for n in names.split() if n not in wanted)
     for name in wanted:
-        if name not in vendored_files():
+        if name not in available:
             raise ExtensionError(f"{pagename}: a figure requires {name!r}, which the site lacks")
         if name.endswith(".js"):
             app.add_js_file(name, priority=450)
         elif name.endswith(".css") and name != "sbt-widgets.css":  # that one is on every page
             app.add_css_file(name, priority=450)
+    thebe = getattr(app.config, "jupyter_sphinx_thebelab_config", None)
     for key in ("script_files", "css_files"):
         kept = []
         for asset in context.get(key, []):
             url = getattr(asset, "filename", str(asset))
-            if url.endswith(DROPPED_LOCAL) and not app.config.jupyter_sphinx_thebelab_config:
+            if url.endswith(DROPPED_LOCAL) and not thebe:
                 continue
-            if url and _is_remote(url):
+            if url and is_remote(url):
                 if any(marker in url for marker in DROPPED_REMOTE):
                     continue
                 raise ExtensionError(f"{pagename}: remote asset {url!r}; serve it from the site")
@@ -90,66 +109,131 @@ def page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, do
         context[key] = kept
 
 
-class BookContents(Directive):
-    """The landing page's contents: every part and chapter with its reading time."""
+class BookContents(SphinxDirective):
+    """The landing page's contents, and the navigation: every part and chapter of the outline.
+
+    Written chapters are cross-references (``std:doc``), so Sphinx resolves them and warns about
+    broken ones; each part also becomes a hidden toctree of its written chapters.
+    """
 
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        env = self.state.document.settings.env
+        self.env.note_dependency(str(OUTLINE))
+        contents_docs(self.env).add(self.env.docname)
         parts = load_outline()
-        total = sum(ch["minutes"] for part in parts for ch in part["chapters"])
-        written = sum(
-            1
-            for part in parts
-            for ch in part["chapters"]
-            if f"chapters/{ch['slug']}" in env.found_docs
-        )
+        chapters = [ch for part in parts for ch in part["chapters"]]
+        written = [ch for ch in chapters if chapter_docname(ch) in self.env.found_docs]
         container = nodes.container(classes=["sbt-contents"])
         summary = nodes.paragraph(classes=["sbt-contents-total"])
         summary += nodes.Text(
-            f"{len(parts)} parts, {sum(len(p['chapters']) for p in parts)} chapters, "
-            f"{total} minutes of reading in all ({written} chapters written so far)."
+            f"{len(parts)} parts, {len(chapters)} chapters, "
+            f"{sum(ch['minutes'] for ch in chapters)} minutes of reading in all "
+            f"({len(written)} chapters written so far)."
         )
         container += summary
+        toctrees = []
         for part in parts:
-            minutes = sum(ch["minutes"] for ch in part["chapters"])
-            section = nodes.container(classes=["sbt-part"])
-            heading = nodes.paragraph(classes=["sbt-part-title"])
-            heading += nodes.strong(text=f"Part {part['number']} · {part['title']}")
-            heading += nodes.Text(f" ({minutes} min)")
-            section += heading
-            items = nodes.bullet_list(classes=["sbt-chapter-list"])
-            for ch in part["chapters"]:
-                docname = f"chapters/{ch['slug']}"
-                para = nodes.paragraph()
-                label = f"{ch['number']:02d} · {ch['title']}"
-                if docname in env.found_docs:
-                    ref = nodes.reference("", "", internal=True, refuri=docname + ".html")
-                    ref += nodes.strong(text=label)
-                    para += ref
-                else:
-                    para += nodes.strong(text=label)
-                    para += nodes.Text(" ")
-                    para += nodes.inline(text="(coming soon)", classes=["sbt-coming-soon"])
-                para += nodes.Text(f" · {ch['minutes']} min. {ch['summary']}")
-                items += nodes.list_item("", para)
-            section += items
-            container += section
-        return [container]
+            container += self.part_section(part)
+            docnames = [chapter_docname(ch) for ch in part["chapters"] if ch in written]
+            if docnames:
+                toctrees.append(self.toctree(f"Part {part['number']} · {part['title']}", docnames))
+        return [container, *toctrees]
+
+    def part_section(self, part: dict[str, Any]) -> nodes.Element:
+        minutes = sum(ch["minutes"] for ch in part["chapters"])
+        section = nodes.container(classes=["sbt-part"])
+        heading = nodes.paragraph(classes=["sbt-part-title"])
+        heading += nodes.strong(text=f"Part {part['number']} · {part['title']}")
+        heading += nodes.Text(f" ({minutes} min)")
+        section += heading
+        items = nodes.bullet_list(classes=["sbt-chapter-list"])
+        for ch in part["chapters"]:
+            para = nodes.paragraph()
+            label = f"{ch['number']:02d} · {ch['title']}"
+            if chapter_docname(ch) in self.env.found_docs:
+                ref = addnodes.pending_xref(
+                    "",
+                    refdomain="std",
+                    reftype="doc",
+                    reftarget=f"/{chapter_docname(ch)}",
+                    refexplicit=True,
+                    refwarn=True,
+                    refdoc=self.env.docname,
+                )
+                ref += nodes.inline(label, label)
+                para += nodes.strong("", "", ref)
+            else:
+                para += nodes.strong(text=label)
+                para += nodes.Text(" ")
+                para += nodes.inline(text="(coming soon)", classes=["sbt-coming-soon"])
+            para += nodes.Text(f" · {ch['minutes']} min. {ch['summary']}")
+            items += nodes.list_item("", para)
+        section += items
+        return section
+
+    def toctree(self, caption: str, docnames: list[str]) -> nodes.Element:
+        """A hidden toctree, as the ``toctree`` directive makes it."""
+        tree = addnodes.toctree()
+        tree["parent"] = self.env.docname
+        tree["entries"] = [(None, name) for name in docnames]
+        tree["includefiles"] = list(docnames)
+        tree["maxdepth"] = -1
+        tree["caption"] = caption
+        tree["glob"] = False
+        tree["hidden"] = True
+        tree["includehidden"] = False
+        tree["numbered"] = 0
+        tree["titlesonly"] = False
+        self.set_source_info(tree)
+        return nodes.compound("", tree, classes=["toctree-wrapper"])
 
 
-def fix_contents_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Make the contents' chapter links relative to the page that shows them."""
-    for ref in doctree.findall(nodes.reference):
-        uri = ref.get("refuri", "")
-        if ref.get("internal") and uri.startswith("chapters/") and uri.endswith(".html"):
-            ref["refuri"] = app.builder.get_relative_uri(docname, uri[: -len(".html")])
+def contents_docs(env: BuildEnvironment) -> set[str]:
+    """The documents that hold a ``book-contents`` directive (kept in the environment)."""
+    if not hasattr(env, "sbt_contents_docs"):
+        env.sbt_contents_docs = set()
+    return env.sbt_contents_docs
+
+
+def reread_contents(app: Sphinx, env: BuildEnvironment, added, changed, removed) -> list[str]:
+    """Re-read the contents when a chapter page appears or disappears."""
+    return sorted(contents_docs(env)) if added or removed else []
+
+
+def purge_contents(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    contents_docs(env).discard(docname)
+
+
+def merge_contents(app: Sphinx, env: BuildEnvironment, docnames, other: BuildEnvironment) -> None:
+    contents_docs(env).update(contents_docs(other))
+
+
+def offer_plain_notebooks(app: Sphinx, exc: Exception | None) -> None:
+    """Replace the executed notebooks that the download button offers by plain ones."""
+    if exc is not None or app.builder.format != "html":
+        return
+    import notebooks
+
+    executed = Path(app.outdir).parent / "jupyter_execute"
+    for part in load_outline():
+        for ch in part["chapters"]:
+            target = Path(app.outdir) / "_sources" / f"{chapter_docname(ch)}.ipynb"
+            page = Path(app.srcdir) / f"{chapter_docname(ch)}.md"
+            if not (page.exists() and target.exists()):
+                continue
+            try:
+                target.write_text(notebooks.chapter_notebook(page, executed), encoding="utf-8")
+            except (OSError, ValueError) as error:
+                LOGGER.warning(f"no plain notebook for {page.name}: {error}", type="sbt")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("book-contents", BookContents)
-    app.connect("doctree-resolved", fix_contents_links)
+    app.connect("env-get-outdated", reread_contents)
+    app.connect("env-purge-doc", purge_contents)
+    app.connect("env-merge-info", merge_contents)
     app.connect("html-page-context", page_assets, priority=900)
     app.connect("build-finished", copy_vendored)
+    app.connect("build-finished", offer_plain_notebooks)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,142 +1,28 @@
-"""Real-browser tests of the built site (Debian's chromium driven by Playwright).
+"""Real-browser tests of the built site (Chromium driven by Playwright; fixtures in conftest.py).
 
-The site is taken from ``$SBT_SITE_DIR`` (``nox -s tests`` builds it first) or built into
-``_build/html`` when missing. Every page must load without console errors and without any
-request leaving the site; every interactive figure must draw and respond to the reader.
+Every page must load without console errors and without any request leaving the site; every
+interactive figure must draw and respond to the reader.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import threading
-from pathlib import Path
 
-import pytest
-
-playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (tests extra)")
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("SBT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+import nbformat
 
 
-def _site_dir() -> Path:
-    site = Path(os.environ.get("SBT_SITE_DIR", ROOT / "_build" / "html"))
-    if not (site / "index.html").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sphinx",
-                "-W",
-                "--keep-going",
-                "-b",
-                "html",
-                "-c",
-                ".",
-                "docs",
-                str(site),
-            ],
-            cwd=ROOT,
-            check=True,
-        )
-    return site
+def chapter_pages(site):
+    return sorted(p.relative_to(site).as_posix() for p in (site / "chapters").glob("*.html"))
 
 
-SITE = _site_dir()
-PAGES = sorted(
-    p.relative_to(SITE).as_posix()
-    for p in SITE.rglob("*.html")
-    if not p.relative_to(SITE).as_posix().startswith(("_modules/", "_static/", "_sources/"))
-)
-CHAPTER_PAGES = [p for p in PAGES if p.startswith("chapters/")]
+def test_site_has_the_expected_pages(site):
+    assert (site / "index.html").exists() and (site / "search.html").exists()
+    assert "chapters/01-predicting-one-word.html" in chapter_pages(site)
+    assert any((site / "api").glob("*.html"))
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002  (signature of the base class)
-        pass
-
-
-@pytest.fixture(scope="module")
-def server():
-    handler = functools.partial(QuietHandler, directory=str(SITE))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    page.problems = []  # console errors, page errors, requests outside the site, failed loads
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: page.problems.append(f"failed: {r.url}"))
-    page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status}: {r.url}"))
-
-    def check_request(request):
-        if not request.url.startswith((server, "data:", "blob:", "about:")):
-            page.problems.append(f"request outside the site: {request.url}")
-
-    page.on("request", check_request)
-    yield page
-    context.close()
-
-
-def open_widget(page, server, path, kind, ready_selector):
-    """Open ``path``, wait until its one widget of ``kind`` has drawn ``ready_selector``.
-
-    Returns the widget's locator and the JSON data the page gave it.
-    """
-    assert (SITE / path).exists(), f"{path} is missing from the site in {SITE}"
-    page.goto(f"{server}/{path}", wait_until="load")
-    widget = page.locator(f'[data-sbt-widget="{kind}"]')
-    assert widget.count() == 1
-    page.wait_for_function(
-        f"el => el.getAttribute('data-sbt-rendered') && el.querySelector('{ready_selector}')",
-        arg=widget.element_handle(),
-        timeout=10_000,
-    )
-    return widget, json.loads(widget.locator("script.sbt-data").text_content())
-
-
-def test_site_has_the_expected_pages():
-    assert "index.html" in PAGES and "search.html" in PAGES
-    assert "chapters/01-predicting-one-word.html" in CHAPTER_PAGES
-    assert any(p.startswith("api/") for p in PAGES)
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_page_loads_cleanly_and_stays_offline(page, server, path):
-    page.goto(f"{server}/{path}", wait_until="load")
+def test_page_loads_cleanly_and_stays_offline(page, server, site_page):
+    page.goto(f"{server}/{site_page}", wait_until="load")
     page.wait_for_timeout(300)
     assert page.problems == []
     assert page.title()
@@ -176,14 +62,22 @@ def _interact(page, figure):
     return "clicked"
 
 
-def test_chapter_pages_have_interactive_figures():
-    for path in CHAPTER_PAGES:
-        html = (SITE / path).read_text(encoding="utf-8")
+def test_chapter_pages_have_interactive_figures(site):
+    for path in chapter_pages(site):
+        html = (site / path).read_text(encoding="utf-8")
         assert re.search(r'class="sbt-interactive', html), path
 
 
-@pytest.mark.parametrize("path", CHAPTER_PAGES)
-def test_every_interactive_figure_renders_and_responds(page, server, path):
+def test_pages_load_widget_files_once_instead_of_inline_copies(site):
+    for path in chapter_pages(site):
+        html = (site / path).read_text(encoding="utf-8")
+        assert "data-sbt-inline" not in html, f"{path} keeps a widget's inline copy of a file"
+        if "data-sbt-widget=" in html:
+            assert html.count('src="../_static/sbt-widgets.js') == 1, path
+
+
+def test_every_interactive_figure_renders_and_responds(page, server, chapter_page):
+    path = chapter_page
     page.goto(f"{server}/{path}", wait_until="load")
     figures = _interactive_figures(page)
     assert figures.count() >= 1
@@ -272,23 +166,63 @@ def test_math_renders_from_the_site(page, server):
     assert page.problems == []
 
 
-def test_chapter_offers_a_notebook_download_and_notebook_launch_links(page, server):
+def test_chapter_offers_a_notebook_download_and_notebook_launch_links(page, server, site):
     page.goto(f"{server}/chapters/01-predicting-one-word.html", wait_until="load")
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
     downloads = [h for h in hrefs if h.endswith(".ipynb") and "_sources" in h]
     assert downloads, "no download-as-notebook link"
-    assert (SITE / "chapters" / downloads[0]).resolve().exists()
+    assert (site / "chapters" / downloads[0]).resolve().exists()
     launches = [h for h in hrefs if "colab.research.google.com" in h or "mybinder.org" in h]
     assert len(launches) >= 2 and all(h.endswith(".ipynb") for h in launches), launches
 
 
-def test_landing_page_lists_all_chapters_with_reading_times(page, server):
+def test_landing_page_lists_all_chapters_with_reading_times(page, server, site):
     page.goto(f"{server}/index.html", wait_until="load")
     contents = page.locator(".sbt-contents").inner_text()
     assert "21 chapters" in contents and "189 minutes" in contents
     for part in ("Part I", "Part II", "Part III", "Part IV"):
         assert part in contents
     assert contents.count(" min.") == 21
-    link = page.get_by_role("link", name="01 · Predicting one word at a time")
-    assert link.get_attribute("href").endswith("chapters/01-predicting-one-word.html")
-    assert page.locator(".sbt-contents a").count() == len(CHAPTER_PAGES)
+    link = page.get_by_role("link", name="01 · Predicting one word at a time", exact=True)
+    assert link.get_attribute("href") == "chapters/01-predicting-one-word.html"
+    written = chapter_pages(site)
+    assert page.locator(".sbt-contents a").count() == len(written)
+    assert contents.count("(coming soon)") == 21 - len(written)
+
+
+def test_navigation_lists_the_parts_and_chapters_of_the_outline(page, server, site):
+    page.goto(f"{server}/index.html", wait_until="load")
+    nav = page.locator("nav.bd-docs-nav")
+    captions = nav.locator("p.caption").all_inner_texts()
+    assert captions[:3] == [
+        "About this book",
+        "Part I · The basics",
+        "Part II · Inside the machine",
+    ]
+    links = nav.locator("a.reference.internal").evaluate_all("els => els.map(e => e.href)")
+    chapters = [h.rsplit("/", 1)[-1] for h in links if "/chapters/" in h]
+    assert chapters == [p.rsplit("/", 1)[-1] for p in chapter_pages(site)]
+
+
+def test_downloaded_notebooks_are_the_plain_ones(site):
+    for path in chapter_pages(site):
+        source = site / "_sources" / path.replace(".html", ".ipynb")
+        nb = nbformat.read(source, as_version=4)
+        assert nb.cells[1].source.startswith("%pip install"), source
+        assert "myst_nb" not in source.read_text(encoding="utf-8"), source
+
+
+def test_plotly_mode_bar_offers_nothing_that_leaves_the_site(page, server, chapter_page):
+    page.goto(f"{server}/{chapter_page}", wait_until="load")
+    figures = page.locator(".sbt-plotly")
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        figure.scroll_into_view_if_needed()
+        figure.locator(".modebar").first.wait_for(state="attached", timeout=10_000)
+        titles = figure.locator(".modebar-btn").evaluate_all(
+            "els => els.map(e => e.getAttribute('data-title') || '')"
+        )
+        assert titles, f"figure {i} on {chapter_page} has no mode bar"
+        assert figure.locator(".modebar-btn--logo, a[href*='plotly']").count() == 0
+        leaving = [t for t in titles if re.search(r"cloud|share|chart studio|edit", t, re.I)]
+        assert leaving == [], f"figure {i} on {chapter_page} offers {leaving}"

@@ -2,8 +2,8 @@
 
 The playground encodes whatever the reader types with ``static/bpe.js``, from the tokenizer
 model embedded in the page. Here texts of many kinds are typed into it and the ids it shows are
-compared with :meth:`stepbytoken.tokenizers.bpe.BPETokenizer.encode` of the book's tokenizer, rebuilt
-in Python exactly as the page builds it (the reference model's recipe), and with the first
+compared with :meth:`stepbytoken.tokenizers.bpe.BPETokenizer.encode` of the book's tokenizer,
+rebuilt in Python exactly as the page builds it (the reference model's recipe), and with the first
 ``n`` merges only (:meth:`~stepbytoken.tokenizers.bpe.BPETokenizer.truncated`) when the merges
 slider is moved.
 """
@@ -13,9 +13,8 @@ from __future__ import annotations
 import functools
 import re
 
-from test_site import SITE, browser, open_widget, page, server  # noqa: F401  (fixtures)
-
-from stepbytoken.artifacts import REFERENCE_DIR, reference_corpus, reference_settings
+from stepbytoken.artifacts import REFERENCE_DIR
+from stepbytoken.recipes import reference_corpus, reference_settings
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world import DOC_SEPARATOR
 
@@ -44,8 +43,8 @@ def book_tokenizer() -> BPETokenizer:
     )
 
 
-def _open(page, server):  # noqa: F811
-    return open_widget(page, server, PATH, "tokenizer", ".sbt-token-ids")
+def _open(open_widget):
+    return open_widget(PATH, "tokenizer", ".sbt-token-ids")
 
 
 def _shown_ids(widget) -> list[int]:
@@ -69,8 +68,8 @@ def _set_merges(widget, n: int) -> None:
     )
 
 
-def test_page_embeds_the_book_tokenizer_and_shows_its_ids(page, server):  # noqa: F811
-    widget, data = _open(page, server)
+def test_page_embeds_the_book_tokenizer_and_shows_its_ids(page, open_widget):
+    widget, data = _open(open_widget)
     assert BPETokenizer.from_dict(data["model"]) == book_tokenizer()
     if (REFERENCE_DIR / "tokenizer.json").exists():  # the file the reference model reads with
         assert BPETokenizer.load(REFERENCE_DIR / "tokenizer.json") == book_tokenizer()
@@ -81,8 +80,8 @@ def test_page_embeds_the_book_tokenizer_and_shows_its_ids(page, server):  # noqa
     assert widget.locator(".sbt-token-special").count() == data["text"].count(DOC_SEPARATOR)
 
 
-def test_typed_text_gives_the_ids_python_gives(page, server):  # noqa: F811
-    widget, _ = _open(page, server)
+def test_typed_text_gives_the_ids_python_gives(page, open_widget):
+    widget, _ = _open(open_widget)
     tok = book_tokenizer()
     for text in TEXTS:
         widget.locator("textarea").fill(text)
@@ -95,8 +94,8 @@ def test_typed_text_gives_the_ids_python_gives(page, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_merge_slider_gives_the_truncated_tokenizers_ids(page, server):  # noqa: F811
-    widget, _ = _open(page, server)
+def test_merge_slider_gives_the_truncated_tokenizers_ids(page, open_widget):
+    widget, _ = _open(open_widget)
     text = "Q: What is the capital of Varnia?\nA: Tolm" + DOC_SEPARATOR + "café 12345 👋"
     widget.locator("textarea").fill(text)
     tok = book_tokenizer()
@@ -111,15 +110,15 @@ def test_merge_slider_gives_the_truncated_tokenizers_ids(page, server):  # noqa:
     assert len(_shown_ids(widget)) == len(text.encode("utf-8")) - len(DOC_SEPARATOR) + 1
 
 
-def test_example_buttons_fill_the_text_box(page, server):  # noqa: F811
-    widget, data = _open(page, server)
+def test_example_buttons_fill_the_text_box(page, open_widget):
+    widget, data = _open(open_widget)
     for label, text in data["examples"]:
         widget.get_by_role("button", name=label, exact=True).click()
         assert widget.locator("textarea").input_value() == text
         assert _shown_ids(widget) == book_tokenizer().encode(text)
 
 
-def test_merge_steps_figure_has_a_slider(page, server):  # noqa: F811
+def test_merge_steps_figure_has_a_slider(page, server):
     page.goto(f"{server}/{PATH}", wait_until="load")
     figure = page.locator(".sbt-plotly").first
     figure.locator(".main-svg").first.wait_for(state="attached", timeout=10_000)

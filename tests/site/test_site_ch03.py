@@ -12,18 +12,13 @@ import json
 
 import numpy as np
 import pytest
-from test_site import SITE, browser, page, server  # noqa: F401  (pytest fixtures)
 
 PAGE = "chapters/03-space-of-meaning.html"
 
-pytestmark = pytest.mark.skipif(
-    not (SITE / PAGE).exists(), reason="chapter 3 is not in the built site"
-)
 
-
-def _widget_data() -> dict:
+def _widget_data(site) -> dict:
     """The analogy explorer's JSON data, read from the built page."""
-    html = (SITE / PAGE).read_text(encoding="utf-8")
+    html = (site / PAGE).read_text(encoding="utf-8")
     start = html.index('data-sbt-widget="analogy"')
     start = html.index('class="sbt-data">', start) + len('class="sbt-data">')
     end = html.index("</script>", start)
@@ -50,17 +45,17 @@ def _shown(widget) -> list[tuple[str, float]]:
     return [(w, float(v)) for w, v in zip(labels, values, strict=True)]
 
 
-def test_page_data_is_small_and_complete():
-    data = _widget_data()
+def test_page_data_is_small_and_complete(site):
+    data = _widget_data(site)
     assert len(base64.b64decode(data["vectors"])) == len(data["words"]) * data["dim"]
-    assert (SITE / PAGE).stat().st_size < 1_500_000
+    assert (site / PAGE).stat().st_size < 1_500_000
     offered = {w for _, group in data["groups"] for w in group}
     assert offered <= set(data["words"])
     assert {"king", "queen", "man", "woman"} <= offered
 
 
-def test_king_man_woman_matches_python(page, server):  # noqa: F811
-    data = _widget_data()
+def test_king_man_woman_matches_python(page, server, site):
+    data = _widget_data(site)
     page.goto(f"{server}/{PAGE}", wait_until="load")
     widget = page.locator('[data-sbt-widget="analogy"]')
     widget.locator(".sbt-bar-label").first.wait_for(timeout=10_000)
@@ -78,8 +73,8 @@ def test_king_man_woman_matches_python(page, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_every_example_matches_python(page, server):  # noqa: F811
-    data = _widget_data()
+def test_every_example_matches_python(page, server, site):
+    data = _widget_data(site)
     page.goto(f"{server}/{PAGE}", wait_until="load")
     widget = page.locator('[data-sbt-widget="analogy"]')
     widget.locator(".sbt-bar-label").first.wait_for(timeout=10_000)
@@ -105,10 +100,10 @@ def test_every_example_matches_python(page, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_map_hover_lists_neighbours_for_every_word(page, server):  # noqa: F811
-    data = _widget_data()
+def test_map_hover_lists_neighbours_for_every_word(page, server, site):
+    data = _widget_data(site)
     page.goto(f"{server}/{PAGE}", wait_until="load")
-    target = page.locator(".sbt-plotly-target").first
+    target = page.locator(".sbt-plotly .plotly-graph-div").first
     target.locator(".main-svg").first.wait_for(state="attached", timeout=10_000)
     traces = target.evaluate("el => el.data.map(t => ({name: t.name, hover: t.hovertext}))")
     hovers = [h for t in traces for h in t["hover"]]

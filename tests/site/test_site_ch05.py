@@ -11,18 +11,13 @@ import dataclasses
 import json
 import random
 
-import pytest
-from test_site import SITE, browser, page, server  # noqa: F401  (pytest fixtures)
-
 from stepbytoken.nn import GPTConfig, parameter_count
 
 PAGE = "chapters/05-transformer.html"
 GPT2_SMALL = 124_439_808
 
-pytestmark = pytest.mark.skipif(not (SITE / PAGE).exists(), reason=f"{PAGE} not built")
 
-
-def open_calculator(page, server):  # noqa: F811
+def open_calculator(page, server):
     page.goto(f"{server}/{PAGE}", wait_until="load")
     calc = page.locator(".sbt-widget:has(.sbt-param-total)")
     calc.locator(".sbt-param-total[data-total]").wait_for(timeout=10_000)
@@ -53,14 +48,14 @@ def enter(calc, config: GPTConfig, *, blank_d_ff: bool = False) -> None:
         )
 
 
-def test_gpt2_small_preset_gives_the_exact_count(page, server):  # noqa: F811
+def test_gpt2_small_preset_gives_the_exact_count(page, server):
     calc = open_calculator(page, server)
     calc.get_by_role("button", name="GPT-2 small", exact=True).click()
     assert total(calc) == GPT2_SMALL == parameter_count(GPTConfig.gpt2_small())
     assert "124,439,808" in calc.locator(".sbt-param-total").inner_text()
 
 
-def test_every_preset_matches_parameter_count(page, server):  # noqa: F811
+def test_every_preset_matches_parameter_count(page, server):
     calc = open_calculator(page, server)
     data = json.loads(calc.locator("script.sbt-data").text_content())
     fields = {f.name for f in dataclasses.fields(GPTConfig)}
@@ -102,14 +97,14 @@ def configs_to_try() -> list[GPTConfig]:
     return chosen
 
 
-def test_typed_sizes_match_parameter_count(page, server):  # noqa: F811
+def test_typed_sizes_match_parameter_count(page, server):
     calc = open_calculator(page, server)
     for config in configs_to_try():
         enter(calc, config)
         assert total(calc) == parameter_count(config), config
 
 
-def test_blank_d_ff_means_four_times_d_model(page, server):  # noqa: F811
+def test_blank_d_ff_means_four_times_d_model(page, server):
     calc = open_calculator(page, server)
     config = GPTConfig(vocab_size=500, block_size=64, n_layer=6, n_head=4, d_model=96)
     enter(calc, config, blank_d_ff=True)
@@ -117,7 +112,7 @@ def test_blank_d_ff_means_four_times_d_model(page, server):  # noqa: F811
     assert total(calc) == parameter_count(config)
 
 
-def test_impossible_sizes_show_an_error_instead_of_a_total(page, server):  # noqa: F811
+def test_impossible_sizes_show_an_error_instead_of_a_total(page, server):
     calc = open_calculator(page, server)
     calc.get_by_role("button", name="GPT-2 small", exact=True).click()
     calc.locator('input[data-field="n_head"]').fill("5")  # 768 is not divisible by 5
@@ -127,7 +122,7 @@ def test_impossible_sizes_show_an_error_instead_of_a_total(page, server):  # noq
     assert total(calc) == GPT2_SMALL
 
 
-def test_block_explorer_shows_shapes_and_counts_for_the_chosen_model(page, server):  # noqa: F811
+def test_block_explorer_shows_shapes_and_counts_for_the_chosen_model(page, server):
     page.goto(f"{server}/{PAGE}", wait_until="load")
     explorer = page.locator(".sbt-widget:has(.sbt-tf-diagram)")
     explorer.locator(".sbt-tf-stage").first.wait_for(timeout=10_000)

@@ -1,18 +1,11 @@
 """Browser tests of chapter 6's interactive figures: the two Plotly sliders respond to the reader.
 
-Run against a built site, e.g. ``SBT_SITE_DIR=/tmp/ch06/html pytest tests/test_site_ch06.py``.
+Run against a built site, e.g. ``SBT_SITE_DIR=/tmp/ch06/html pytest tests/site/test_site_ch06.py``.
 """
 
 from __future__ import annotations
 
-import pytest
-from test_site import SITE, browser, page, server  # noqa: F401  (pytest fixtures)
-
 PATH = "chapters/06-how-it-learns.html"
-
-pytestmark = pytest.mark.skipif(
-    not (SITE / PATH).exists(), reason="chapter 6 is not in the built site"
-)
 
 
 def _slider_figure(tab, prefix):
@@ -60,7 +53,7 @@ def _click_slider(tab, figure, fraction):
     tab.wait_for_timeout(300)
 
 
-def test_learning_rate_slider_changes_the_path(page, server):  # noqa: F811
+def test_learning_rate_slider_changes_the_path(page, server):
     page.goto(f"{server}/{PATH}", wait_until="load")
     figure = _slider_figure(page, "learning rate")
     before = _state(figure, 1)
@@ -76,7 +69,7 @@ def test_learning_rate_slider_changes_the_path(page, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_training_step_slider_changes_the_sample(page, server):  # noqa: F811
+def test_training_step_slider_changes_the_sample(page, server):
     page.goto(f"{server}/{PATH}", wait_until="load")
     figure = _slider_figure(page, "sample after step")
     before = _state(figure, 2)

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_site import SITE, browser, open_widget, page, server  # noqa: F401  (fixtures)
 
 from stepbytoken.generation import next_token_distribution
 
 PATH = "chapters/07-choosing-the-next-word.html"
 
 
-def _open(page, server):  # noqa: F811
-    return open_widget(page, server, PATH, "sampling", ".sbt-bar-row")
+def _open(open_widget):
+    return open_widget(PATH, "sampling", ".sbt-bar-row")
 
 
 def _set(widget, label, value):
@@ -61,8 +60,10 @@ SETTINGS = [
 
 
 @pytest.mark.parametrize(("prompt", "temperature", "top_k", "top_p"), SETTINGS)
-def test_widget_matches_next_token_distribution(page, server, prompt, temperature, top_k, top_p):  # noqa: F811
-    widget, data = _open(page, server)
+def test_widget_matches_next_token_distribution(
+    page, open_widget, prompt, temperature, top_k, top_p
+):
+    widget, data = _open(open_widget)
     index = prompt % len(data["prompts"])
     entry = data["prompts"][index]
     logits = torch.tensor(entry["logits"], dtype=torch.float64)
@@ -89,8 +90,8 @@ def test_widget_matches_next_token_distribution(page, server, prompt, temperatur
     assert page.problems == []
 
 
-def test_controls_are_labelled_keyboard_operable_and_show_their_values(page, server):  # noqa: F811
-    widget, data = _open(page, server)
+def test_controls_are_labelled_keyboard_operable_and_show_their_values(page, open_widget):
+    widget, data = _open(open_widget)
     n = len(data["prompts"][0]["logits"])
     assert widget.locator(".sbt-output").get_attribute("data-kept") == str(n)  # all kept at first
     temperature = widget.get_by_label("Temperature", exact=True)

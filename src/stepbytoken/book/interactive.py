@@ -1,18 +1,16 @@
 """Interactive figures that work from static HTML: no kernel, no network.
 
-Two kinds of figure are supported, both wrapped in an element with the CSS class
-``sbt-interactive`` so that tests and tools can find them:
+Both kinds of figure are wrapped in an element with the CSS class ``sbt-interactive`` whose
+``data-sbt-requires`` attribute names the static files it needs, so the HTML describes itself:
 
-* :func:`show_plotly` renders a Plotly figure as HTML that expects ``plotly.js`` to be served
-  by the page itself (the book's site copies ``plotly.min.js`` from the installed ``plotly``
-  package and loads it only on pages that need it). In Jupyter, the figure is also offered in
-  Plotly's own format, which JupyterLab and VS Code draw with their bundled ``plotly.js``.
-* :func:`widget` renders one of the book's small widgets (``sbt-widgets.js``, shipped in this
-  package): the data travels as JSON inside the page and a script draws it. Outside the book's
-  site (in a notebook) the scripts are inlined, so the same snippet works there too.
+* :func:`show_plotly` renders a Plotly figure with :func:`plotly.io.to_html`; it draws with the
+  page's own ``plotly.js`` (never a CDN copy). Jupyter front ends also get Plotly's JSON.
+* :func:`widget` renders one of the book's widgets (``sbt-widgets.js``, shipped in this
+  package) from JSON data. The widget's scripts and styles are inlined, each in an element
+  marked ``data-sbt-inline="NAME"``, so the same output works in any notebook; the book's site
+  replaces those copies by one shared file per page when it is built.
 
-The book's site sets the environment variable ``STEPBYTOKEN_SITE=1`` while it executes pages,
-so pages reference the shared scripts instead of repeating them.
+The return values never depend on where they are called from.
 
 Introduced in chapter 1.
 """
@@ -22,12 +20,19 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 from functools import cache
 from importlib import resources
 from typing import Any
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+#: Plotly's mode bar offers nothing that leaves the page: no logo link, no upload to a cloud.
+PLOTLY_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "modeBarButtonsToRemove": ["sendChartToCloud"],
+    "responsive": True,
+}
 
 #: Files a widget kind needs besides ``sbt-widgets.js``, its own ``widget-KIND.js`` and
 #: ``widget-KIND.css`` (all in ``stepbytoken/book/static``; the latter two only if they exist).
@@ -40,19 +45,42 @@ def static_text(name: str) -> str:
     return resources.files("stepbytoken.book").joinpath("static", name).read_text(encoding="utf-8")
 
 
-def _on_site() -> bool:
-    return os.environ.get("STEPBYTOKEN_SITE") == "1"
+def stable_id(prefix: str, payload: str) -> str:
+    """An element id derived from the content, so two builds write identical pages.
 
-
-def _stable_id(prefix: str, payload: str) -> str:
-    """An element id derived from the content, so two builds write identical pages."""
+    Examples
+    --------
+    >>> stable_id("sbt-plotly", "{}")
+    'sbt-plotly-44136fa355b3'
+    """
     return f"{prefix}-{hashlib.sha256(payload.encode('utf-8')).hexdigest()[:12]}"
 
 
-def _json_for_script(data: Any) -> str:
-    """JSON that is safe inside a ``<script>`` element (no ``</script>`` can end it early)."""
+def json_for_script(data: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element (no ``</script>`` can end it early).
+
+    Examples
+    --------
+    >>> json_for_script({"a": "</script>"})
+    '{"a":"\\\\u003c/script>"}'
+    """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c")
+
+
+def inline_static(names: list[str]) -> str:
+    """The named static files as inline ``<script>``/``<style>`` elements marked with their name.
+
+    Examples
+    --------
+    >>> inline_static(["sbt-widgets.css"]).startswith('<style data-sbt-inline="sbt-widgets.css">')
+    True
+    """
+    tags = []
+    for name in names:
+        tag = "style" if name.endswith(".css") else "script"
+        tags.append(f'<{tag} data-sbt-inline="{name}">{static_text(name)}</{tag}>')
+    return "".join(tags)
 
 
 class InteractiveFigure:
@@ -64,6 +92,11 @@ class InteractiveFigure:
         The figure's HTML, whose root element has the class ``sbt-interactive``.
     extra_bundle
         Other MIME representations offered to Jupyter (e.g. Plotly's JSON).
+
+    Raises
+    ------
+    ValueError
+        If the HTML has no ``sbt-interactive`` root element.
     """
 
     def __init__(self, html_text: str, extra_bundle: dict[str, Any] | None = None) -> None:
@@ -79,14 +112,18 @@ class InteractiveFigure:
         return self.html
 
     def save(self, path: str) -> None:
-        """Write a standalone HTML page with the figure, its scripts inlined."""
+        """Write a standalone HTML page with the figure (``plotly.js`` inlined if it needs it)."""
+        plotly_js = ""
+        if 'data-sbt-requires="plotly.min.js"' in self.html:
+            from plotly.offline import get_plotlyjs
+
+            plotly_js = f"<script>{get_plotlyjs()}</script>"
         with open(path, "w", encoding="utf-8") as f:
-            f.write(
-                f"<!doctype html><meta charset='utf-8'>{_inline(_scripts(self.html))}{self.html}"
-            )
+            f.write(f"<!doctype html><meta charset='utf-8'>{plotly_js}{self.html}")
 
 
-def _static_exists(name: str) -> bool:
+def static_exists(name: str) -> bool:
+    """True if ``stepbytoken/book/static`` ships a file called ``name``."""
     return resources.files("stepbytoken.book").joinpath("static", name).is_file()
 
 
@@ -99,39 +136,9 @@ def widget_requires(kind: str) -> list[str]:
     ['sbt-widgets.js', 'sbt-widgets.css']
     """
     names = ["sbt-widgets.js", *WIDGET_REQUIRES.get(kind, ())]
-    names += [n for n in (f"widget-{kind}.js",) if _static_exists(n)]
-    names += ["sbt-widgets.css", *(n for n in (f"widget-{kind}.css",) if _static_exists(n))]
+    names += [n for n in (f"widget-{kind}.js",) if static_exists(n)]
+    names += ["sbt-widgets.css", *(n for n in (f"widget-{kind}.css",) if static_exists(n))]
     return names
-
-
-def _inline(names: list[str]) -> str:
-    """The given static files as inline ``<script>``/``<style>`` elements (for notebooks)."""
-    tags = []
-    for name in names:
-        if name.endswith(".css"):
-            tags.append(f"<style>{static_text(name)}</style>")
-        elif name != "plotly.min.js":
-            tags.append(f"<script>{static_text(name)}</script>")
-    return "".join(tags)
-
-
-def _scripts(html_text: str) -> list[str]:
-    """Static files (shipped here) that a figure's HTML asks for, in loading order."""
-    names: list[str] = []
-    for chunk in html_text.split('data-sbt-requires="')[1:]:
-        names.extend(n for n in chunk.split('"', 1)[0].split() if n not in names)
-    return names
-
-
-# Draws a figure from the JSON next to it with the page's own Plotly (never a CDN copy).
-_PLOTLY_DRAW = (
-    "(function(){var root=document.getElementById(DIV_ID);"
-    "var spec=JSON.parse(root.nextElementSibling.textContent);"
-    "function draw(){if(window.Plotly){Plotly.newPlot(root,spec.data,spec.layout,CONFIG);}"
-    "else{root.textContent='This interactive figure needs plotly.js, which this page lacks.';}}"
-    "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',draw);}"
-    "else{draw();}})();"
-)
 
 
 def show_plotly(fig: Any, *, height: int | None = None) -> InteractiveFigure:
@@ -147,8 +154,13 @@ def show_plotly(fig: Any, *, height: int | None = None) -> InteractiveFigure:
     Returns
     -------
     InteractiveFigure
-        Its HTML is a ``div.sbt-interactive.sbt-plotly`` with the figure's data; it draws with
-        the page's ``Plotly`` object (it never loads plotly.js from a CDN).
+        Its HTML (from :func:`plotly.io.to_html`) is a ``div.sbt-interactive.sbt-plotly`` that
+        draws with the page's ``Plotly`` object; its id is derived from the figure's content.
+
+    Raises
+    ------
+    TypeError
+        If ``fig`` is not a Plotly figure.
 
     Examples
     --------
@@ -159,24 +171,26 @@ def show_plotly(fig: Any, *, height: int | None = None) -> InteractiveFigure:
 
     Introduced in chapter 1.
     """
+    import plotly.io as pio
+
     if not hasattr(fig, "to_plotly_json"):
         raise TypeError(f"fig must be a plotly Figure, got {type(fig).__name__}")
     if height is not None:
         fig.update_layout(height=height)
     spec = fig.to_plotly_json()
-    payload = _json_for_script({"data": spec["data"], "layout": spec["layout"]})
-    div_id = _stable_id("sbt-plotly", payload)
-    config = _json_for_script({"displaylogo": False, "responsive": True})
-    script = _PLOTLY_DRAW.replace("DIV_ID", json.dumps(div_id)).replace("CONFIG", config)
-    html_text = (
-        f'<div class="sbt-interactive sbt-plotly" data-sbt-requires="plotly.min.js">'
-        f'<div id="{div_id}" class="sbt-plotly-target"></div>'
-        f'<script type="application/json" class="sbt-data">{payload}</script>'
-        f"<script>{script}</script></div>"
+    div_id = stable_id("sbt-plotly", pio.to_json(fig, validate=False, pretty=False))
+    body = pio.to_html(
+        fig,
+        include_plotlyjs=False,
+        full_html=False,
+        div_id=div_id,
+        config=PLOTLY_CONFIG,
+        validate=False,
     )
-    # Jupyter front ends draw Plotly's own format with their bundled plotly.js; the site (which
-    # cannot render that format) draws the HTML with its own copy.
-    return InteractiveFigure(html_text, {} if _on_site() else {PLOTLY_MIME: spec})
+    html_text = (
+        f'<div class="sbt-interactive sbt-plotly" data-sbt-requires="plotly.min.js">{body}</div>'
+    )
+    return InteractiveFigure(html_text, {PLOTLY_MIME: spec})
 
 
 def widget(kind: str, data: dict[str, Any], *, label: str = "") -> InteractiveFigure:
@@ -194,6 +208,14 @@ def widget(kind: str, data: dict[str, Any], *, label: str = "") -> InteractiveFi
     Returns
     -------
     InteractiveFigure
+        Its HTML carries the data and, inlined, the scripts and styles that draw it.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not a widget name.
+    TypeError
+        If ``data`` is not a dict.
 
     Examples
     --------
@@ -207,13 +229,11 @@ def widget(kind: str, data: dict[str, Any], *, label: str = "") -> InteractiveFi
         raise ValueError(f"kind must be a widget name such as 'next-token', got {kind!r}")
     if not isinstance(data, dict):
         raise TypeError(f"data must be a dict, got {type(data).__name__}")
-    payload = _json_for_script(data)
-    requires = " ".join(widget_requires(kind))
-    html_text = (
+    requires = widget_requires(kind)
+    return InteractiveFigure(
         f'<div class="sbt-interactive sbt-widget" data-sbt-widget="{kind}" '
-        f'data-sbt-requires="{requires}" role="figure" aria-label="{html.escape(label)}">'
-        f'<script type="application/json" class="sbt-data">{payload}</script></div>'
+        f'data-sbt-requires="{" ".join(requires)}" role="figure" '
+        f'aria-label="{html.escape(label)}">'
+        f'<script type="application/json" class="sbt-data">{json_for_script(data)}</script>'
+        f"{inline_static(requires)}</div>"
     )
-    if not _on_site():
-        html_text = html_text[: -len("</div>")] + _inline(requires.split()) + "</div>"
-    return InteractiveFigure(html_text)
