@@ -20,16 +20,6 @@ from stepbytoken.nn import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Run single-threaded: tiny tensors gain nothing from threads, and on a shared machine a
-    busy thread pool makes each small op take milliseconds instead of microseconds."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def tiny(**overrides: object) -> GPTConfig:
     fields = dict(vocab_size=37, block_size=12, n_layer=2, n_head=2, d_model=16)
     fields.update(overrides)

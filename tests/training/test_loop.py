@@ -12,15 +12,6 @@ from torch import nn
 from stepbytoken.training import StepRecord, TrainConfig, TrainResult, estimate_loss, train
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run faster on one thread, especially on a shared, busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class TinyLM(nn.Module):
     """Embedding -> dropout -> LayerNorm -> Linear, a LanguageModel with a context of 8."""
 
