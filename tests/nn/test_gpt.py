@@ -15,6 +15,7 @@ from stepbytoken.nn import (
     Block,
     GPTConfig,
     LanguageModel,
+    SwiGLU,
     causal_mask,
     count_parameters,
 )
@@ -62,7 +63,7 @@ def config_from_option(option: tuple, **overrides: object) -> GPTConfig:
 def test_config_defaults() -> None:
     config = tiny()
     assert config.d_ff == 64 and config.d_head == 8
-    assert (config.norm, config.positions) == ("layernorm", "learned")
+    assert (config.norm, config.positions, config.mlp) == ("layernorm", "learned", "gelu")
     assert config.bias and config.tie_weights and config.residual and config.use_norm
     assert tiny(d_ff=10).d_ff == 10
 
@@ -83,6 +84,7 @@ def test_gpt2_small_config() -> None:
         ({"n_layer": 2.0}, TypeError, "n_layer must be an int >= 1"),
         ({"n_head": True}, TypeError, "n_head must be an int >= 1"),
         ({"d_ff": 0}, ValueError, "d_ff must be an int >= 1"),
+        ({"mlp": "relu"}, ValueError, "mlp must be one of 'gelu', 'swiglu', got 'relu'"),
         ({"norm": "batchnorm"}, ValueError, "norm must be one of 'layernorm', 'rmsnorm', got"),
         (
             {"positions": "alibi"},
@@ -122,6 +124,44 @@ def test_mlp_and_block_shapes() -> None:
     config = tiny()
     y, weights = Block(config)(x, return_weights=True)
     assert y.shape == (2, 5, 16) and weights.shape == (2, 2, 5, 5)
+
+
+def test_swiglu_is_silu_of_the_gate_times_the_values_projected_back() -> None:
+    swiglu = SwiGLU(d_model=6, d_ff=10)
+    g = torch.Generator().manual_seed(4)
+    with torch.no_grad():
+        for p in swiglu.parameters():  # random biases too, so that each one is checked
+            p.copy_(torch.randn(p.shape, generator=g))
+    x = torch.randn(3, 6, generator=g)
+    W1, b1 = swiglu.c_gate.weight.T, swiglu.c_gate.bias  # (6, 10), (10,)
+    W3, b3 = swiglu.c_fc.weight.T, swiglu.c_fc.bias
+    W2, b2 = swiglu.c_proj.weight.T, swiglu.c_proj.bias  # (10, 6), (6,)
+    z = x @ W1 + b1
+    by_hand = (z / (1 + torch.exp(-z)) * (x @ W3 + b3)) @ W2 + b2  # silu(z) = z * sigmoid(z)
+    torch.testing.assert_close(swiglu(x), by_hand)
+    assert swiglu(torch.zeros(2, 5, 6)).shape == (2, 5, 6)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_swiglu_holds_three_matrices(bias: bool) -> None:
+    C, F = 12, 20
+    expected = 3 * C * F + (2 * F + C if bias else 0)
+    assert count_parameters(SwiGLU(C, F, bias=bias)) == expected
+    block = Block(tiny(d_model=C, n_head=2, d_ff=F, mlp="swiglu", bias=bias))
+    assert isinstance(block.mlp, SwiGLU) and count_parameters(block.mlp) == expected
+    assert isinstance(Block(tiny()).mlp, MLP)  # the default is unchanged
+
+
+def test_swiglu_model_trains_and_its_down_projection_is_scaled() -> None:
+    config = tiny(d_model=64, n_head=4, n_layer=8, vocab_size=500, mlp="swiglu")
+    model = GPT(config)
+    mlp = model.blocks[0].mlp
+    assert abs(mlp.c_proj.weight.std().item() - 0.02 / math.sqrt(2 * 8)) < 0.001
+    assert abs(mlp.c_gate.weight.std().item() - 0.02) < 0.002
+    idx = random_idx(config, 2, 8)
+    _, loss = model(idx, random_idx(config, 2, 8, seed=1))
+    loss.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
 
 
 def test_block_without_residual_replaces_the_stream() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from stepbytoken.nn import (
     GPT,
+    MLPS,
     NORMS,
     POSITIONS,
     GPTConfig,
@@ -19,8 +21,8 @@ from stepbytoken.nn import (
     parameter_count,
 )
 
-SWITCHES = ("norm", "positions", "bias", "tie_weights", "use_norm", "residual")
-EVERY_SWITCH = list(itertools.product(NORMS, POSITIONS, *[(True, False)] * 4))
+SWITCHES = ("mlp", "norm", "positions", "bias", "tie_weights", "use_norm", "residual")
+EVERY_SWITCH = list(itertools.product(MLPS, NORMS, POSITIONS, *[(True, False)] * 4))
 
 
 def counted_parts(model: GPT) -> dict[str, int]:
@@ -82,6 +84,17 @@ def test_breakdown_matches_the_model_for_random_configs(config: GPTConfig) -> No
     breakdown = parameter_breakdown(config)
     assert breakdown == counted_parts(model)
     assert parameter_count(config) == sum(breakdown.values()) == count_parameters(model)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_swiglu_mlp_formula(bias: bool) -> None:
+    C, F, L = 128, 341, 4  # Llama's width: about 2/3 of 4 * d_model
+    config = GPTConfig(vocab_size=50, block_size=8, n_layer=L, n_head=4, d_model=C, d_ff=F,
+                       mlp="swiglu", bias=bias)  # fmt: skip
+    b = 1 if bias else 0
+    assert parameter_breakdown(config)["MLP"] == L * (3 * C * F + b * (2 * F + C))
+    gelu = dataclasses.replace(config, mlp="gelu", d_ff=4 * C)
+    assert parameter_breakdown(gelu)["MLP"] == L * (8 * C * C + b * 5 * C)
 
 
 def test_count_parameters_rejects_non_modules() -> None:

@@ -30,6 +30,7 @@ def total(calc) -> int | None:
 
 
 CHOICE_LABELS = {
+    "mlp": {"gelu": "GELU (2 matrices)", "swiglu": "SwiGLU (3 matrices)"},
     "norm": {"layernorm": "LayerNorm", "rmsnorm": "RMSNorm"},
     "positions": {"learned": "learned", "sinusoidal": "sinusoidal", "rope": "RoPE"},
     "bias": {True: "with biases", False: "no biases"},
@@ -72,7 +73,10 @@ def configs_to_try() -> list[GPTConfig]:
         GPTConfig.gpt2_small(n_layer=48, n_head=25, d_model=1600),  # GPT-2 XL
         GPTConfig(vocab_size=32000, block_size=4096, n_layer=32, n_head=32, d_model=4096,
                   d_ff=11008, norm="rmsnorm", positions="rope", bias=False,
-                  tie_weights=False),  # Llama-7B-like sizes (its MLP differs in shape)
+                  tie_weights=False),  # Llama-7B-like sizes with a GELU MLP
+        GPTConfig(vocab_size=32000, block_size=2048, n_layer=32, n_head=32, d_model=4096,
+                  d_ff=11008, mlp="swiglu", norm="rmsnorm", positions="rope", bias=False,
+                  tie_weights=False),  # Llama-7B's sizes, SwiGLU included
         GPTConfig(vocab_size=10, block_size=4, n_layer=1, n_head=1, d_model=2),
         GPTConfig(vocab_size=97, block_size=33, n_layer=3, n_head=3, d_model=24, d_ff=50,
                   norm="layernorm", positions="sinusoidal", bias=False),
@@ -92,6 +96,7 @@ def configs_to_try() -> list[GPTConfig]:
                 positions=rng.choice(["learned", "sinusoidal", "rope"]),
                 bias=rng.choice([True, False]),
                 tie_weights=rng.choice([True, False]),
+                mlp=rng.choice(["gelu", "swiglu"]),
             )
         )
     return chosen

@@ -7,7 +7,7 @@ from stepbytoken.nn.attention import (
     causal_mask,
     scaled_dot_product_attention,
 )
-from stepbytoken.nn.gpt import GPT, MLP, Block, GPTConfig
+from stepbytoken.nn.gpt import GPT, MLP, MLPS, Block, GPTConfig, SwiGLU
 from stepbytoken.nn.interface import (
     LanguageModel,
     check_language_model,
@@ -30,6 +30,7 @@ __all__ = [
     "LanguageModel",
     "MLP",
     "MLPLanguageModel",
+    "MLPS",
     "MultiHeadAttention",
     "NGramModel",
     "NORMS",
@@ -37,6 +38,7 @@ __all__ = [
     "RMSNorm",
     "RotaryEmbedding",
     "SMOOTHINGS",
+    "SwiGLU",
     "WordVectors",
     "causal_mask",
     "check_language_model",

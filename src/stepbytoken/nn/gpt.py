@@ -1,9 +1,10 @@
 """The GPT model: a stack of attention and MLP blocks on a residual stream.
 
 Read top to bottom, as nanoGPT's ``model.py``: :class:`GPTConfig` (every size and switch),
-:class:`MLP` and :class:`Block` (attention from :mod:`stepbytoken.nn.attention`, norms from
-:mod:`stepbytoken.nn.norms`), then :class:`GPT`. The switches ``residual`` and ``use_norm``,
-which a real GPT never turns off, let chapter 5 show what goes wrong without them.
+:class:`MLP` or :class:`SwiGLU`, and :class:`Block` (attention from
+:mod:`stepbytoken.nn.attention`, norms from :mod:`stepbytoken.nn.norms`), then :class:`GPT`.
+The switches ``residual`` and ``use_norm``, which a real GPT never turns off, let chapter 5
+show what goes wrong without them.
 
 Introduced in chapter 5.
 """
@@ -22,7 +23,10 @@ from stepbytoken.nn.attention import MultiHeadAttention
 from stepbytoken.nn.norms import NORMS, make_norm
 from stepbytoken.nn.positions import POSITIONS, RotaryEmbedding, sinusoidal_positions
 
-__all__ = ["GPTConfig", "MLP", "Block", "GPT"]
+__all__ = ["MLPS", "GPTConfig", "MLP", "SwiGLU", "Block", "GPT"]
+
+#: The feed-forward networks a block can use: GPT-2's GELU MLP, or Llama's SwiGLU.
+MLPS = ("gelu", "swiglu")
 
 
 @dataclass
@@ -38,6 +42,9 @@ class GPTConfig:
         ``d_model``) and width of the residual stream; each >= 1.
     d_ff : int, optional
         Hidden width of the MLP; defaults to ``4 * d_model``.
+    mlp : {"gelu", "swiglu"}, default "gelu"
+        The feed-forward network: :class:`MLP` (two matrices and a GELU, as GPT-2) or
+        :class:`SwiGLU` (three matrices and a gate, as Llama).
     norm : {"layernorm", "rmsnorm"}, default "layernorm"
         The normalisation before each sub-layer and at the end.
     positions : {"learned", "sinusoidal", "rope"}, default "learned"
@@ -70,6 +77,7 @@ class GPTConfig:
     n_head: int
     d_model: int
     d_ff: int | None = None
+    mlp: str = "gelu"
     norm: str = "layernorm"
     positions: str = "learned"
     bias: bool = True
@@ -88,6 +96,7 @@ class GPTConfig:
                 f"d_model must be divisible by n_head, got d_model={self.d_model} "
                 f"and n_head={self.n_head}"
             )
+        check_choice("mlp", self.mlp, MLPS)
         check_choice("norm", self.norm, NORMS)
         check_choice("positions", self.positions, POSITIONS)
         if self.positions == "rope" and self.d_head % 2 != 0:
@@ -150,6 +159,40 @@ class MLP(nn.Module):
         return self.dropout(self.c_proj(x))  # (..., d_ff) -> (..., d_model)
 
 
+class SwiGLU(nn.Module):
+    """The gated feed-forward network of Llama: ``(silu(x W1) * (x W3)) W2``.
+
+    Two matrices widen ``x`` to ``d_ff``: one (``c_gate``, W1) goes through the SiLU,
+    ``silu(z) = z * sigmoid(z)``, and multiplies the other (``c_fc``, W3) number by number;
+    ``c_proj`` (W2) projects the product back. Three matrices instead of two, so Llama takes
+    ``d_ff`` about ``2/3 * 4 * d_model`` to keep the parameter count of a ``4 * d_model`` MLP.
+    ``(B, T, d_model) -> 2 x (B, T, d_ff) -> gate -> (B, T, d_model)``, on every position
+    separately.
+
+    Introduced in chapter 5.
+
+    Examples
+    --------
+    >>> swiglu = SwiGLU(d_model=8, d_ff=20, bias=False)
+    >>> swiglu(torch.zeros(2, 3, 8)).shape
+    torch.Size([2, 3, 8])
+    >>> sum(p.numel() for p in swiglu.parameters())  # 3 * d_model * d_ff
+    480
+    """
+
+    def __init__(self, d_model: int, d_ff: int, bias: bool = True, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.c_gate = nn.Linear(d_model, d_ff, bias=bias)  # W1, through the SiLU
+        self.c_fc = nn.Linear(d_model, d_ff, bias=bias)  # W3
+        self.c_proj = nn.Linear(d_ff, d_model, bias=bias)  # W2
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Apply the gated MLP to ``x`` of shape ``(..., d_model)``."""
+        h = F.silu(self.c_gate(x)) * self.c_fc(x)  # (..., d_model) -> (..., d_ff)
+        return self.dropout(self.c_proj(h))  # (..., d_ff) -> (..., d_model)
+
+
 def _make_norm(config: GPTConfig) -> nn.Module:
     """The norm layer that ``config`` asks for (an identity when norms are switched off)."""
     return make_norm(config.norm if config.use_norm else None, config.d_model, bias=config.bias)
@@ -178,7 +221,8 @@ class Block(nn.Module):
         )
         self.norm_2 = _make_norm(config)
         assert config.d_ff is not None  # set by GPTConfig.__post_init__
-        self.mlp = MLP(config.d_model, config.d_ff, bias=config.bias, dropout=config.dropout)
+        mlp = SwiGLU if config.mlp == "swiglu" else MLP
+        self.mlp = mlp(config.d_model, config.d_ff, bias=config.bias, dropout=config.dropout)
 
     def forward(self, x: Tensor, return_weights: bool = False) -> Tensor | tuple[Tensor, Tensor]:
         """Run the block on ``x`` ``(B, T, d_model)``; ``(x, weights)`` if ``return_weights``."""
@@ -280,7 +324,7 @@ class GPT(nn.Module):
                 p.zero_()
             elif p.ndim == 1:  # norm gains
                 p.fill_(1.0)
-            else:  # embeddings, c_attn, c_fc, untied lm_head
+            else:  # embeddings, c_attn, c_fc, c_gate, untied lm_head
                 p.copy_(torch.randn(p.shape, generator=generator) * std)
 
     def _embed(self, idx: Tensor) -> Tensor:

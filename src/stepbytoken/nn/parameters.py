@@ -21,7 +21,8 @@ def parameter_breakdown(config: GPTConfig) -> dict[str, int]:
         token embedding   V * C
         positions         block_size * C                  (learned positions only)
         attention         L * (C * 3C + 3bC  +  C * C + bC)   c_attn and c_proj
-        MLP               L * (C * F + bF  +  F * C + bC)     c_fc and c_proj
+        MLP               L * (C * F + bF  +  F * C + bC)     c_fc and c_proj (GELU)
+                          L * (2 * (C * F + bF)  +  F * C + bC)  c_gate, c_fc, c_proj (SwiGLU)
         norms             (2L + 1) * (C + bC)  for LayerNorm, (2L + 1) * C for RMSNorm
         output head       V * C                           (0 when tied to the embedding)
 
@@ -56,6 +57,7 @@ def parameter_breakdown(config: GPTConfig) -> dict[str, int]:
     F_ = config.d_ff
     assert F_ is not None  # set by GPTConfig.__post_init__
     b = 1 if config.bias else 0
+    widen = 2 if config.mlp == "swiglu" else 1  # SwiGLU widens twice: the gate and the values
     if not config.use_norm:
         norm = 0
     elif config.norm == "layernorm":
@@ -66,7 +68,7 @@ def parameter_breakdown(config: GPTConfig) -> dict[str, int]:
         "token embedding": V * C,
         "positions": config.block_size * C if config.positions == "learned" else 0,
         "attention": L * ((C * 3 * C + b * 3 * C) + (C * C + b * C)),
-        "MLP": L * ((C * F_ + b * F_) + (F_ * C + b * C)),
+        "MLP": L * (widen * (C * F_ + b * F_) + (F_ * C + b * C)),
         "norms": (2 * L + 1) * norm,  # two per block and the final one
         "output head": 0 if config.tie_weights else V * C,
     }

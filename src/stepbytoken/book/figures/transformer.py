@@ -300,7 +300,7 @@ def plot_depth_profiles(profiles: Mapping[str, DepthProfile], floor: float = 1e-
 
 
 def plot_ablation_runs(runs: Mapping[str, TrainResult], unigram: float) -> Figure:
-    """Loss curves of training runs (thin: batches, dots: held-out), with the unigram loss.
+    """Loss curves of training runs (thin lines: batches, dots: held-out), and the unigram loss.
 
     Parameters
     ----------
@@ -333,7 +333,8 @@ def plot_ablation_runs(runs: Mapping[str, TrainResult], unigram: float) -> Figur
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for (name, run), colour in zip(runs.items(), colours, strict=False):
         ax.plot(run.steps, run.train_loss, color=colour, alpha=0.35, lw=1)
-        ax.plot(run.eval_steps, run.eval_val_loss, "o-", color=colour, ms=4, label=name)
+        # held-out losses as dots only: a line between checkpoints would invent the path
+        ax.plot(run.eval_steps, run.eval_val_loss, "o", color=colour, ms=5, label=name)
     ax.axhline(unigram, color="#555555", ls="--", lw=1)
     ax.text(1, unigram - 0.08, "unigram", ha="left", va="top", color="#555555")
     ax.set_xlabel("training step")

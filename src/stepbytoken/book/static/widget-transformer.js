@@ -7,8 +7,8 @@
  *   "calculator": sizes typed or chosen by the reader (or a preset) give the exact parameter
  *                 count and its breakdown, computed here with the closed-form formula of
  *                 stepbytoken.nn.gpt.parameter_count (in BigInt arithmetic, so it is exact).
- * A config is {name, vocab_size, block_size, n_layer, n_head, d_model, d_ff, norm, positions,
- * bias, tie_weights}, as in stepbytoken.nn.gpt.GPTConfig.
+ * A config is {name, vocab_size, block_size, n_layer, n_head, d_model, d_ff, mlp, norm,
+ * positions, bias, tie_weights}, as in stepbytoken.nn.gpt.GPTConfig.
  */
 (function () {
   "use strict";
@@ -23,6 +23,7 @@
       var C = BigInt(cfg.d_model), V = BigInt(cfg.vocab_size);
       var F = BigInt(cfg.d_ff || 4 * cfg.d_model);
       var b = cfg.bias ? 1n : 0n;
+      var widen = cfg.mlp === "swiglu" ? 2n : 1n;  // SwiGLU widens twice: gate and values
       var norm = cfg.norm === "rmsnorm" ? C : C + b * C;
       var p = {
         embedding: V * C,
@@ -30,7 +31,7 @@
         norm: norm,
         c_attn: C * 3n * C + b * 3n * C,
         attn_proj: C * C + b * C,
-        c_fc: C * F + b * F,
+        c_fc: widen * (C * F + b * F),
         mlp_proj: F * C + b * C,
         head: cfg.tie_weights ? 0n : V * C
       };
@@ -120,10 +121,16 @@
             C + " numbers each token carries from block to block. Adding, not replacing, keeps a " +
             "direct path from the embeddings to the head." },
         { label: normName + " 2", shape: ["B", "T", C], params: p.norm, what: normWhat },
-        { label: "MLP up (c_fc)", shape: ["B", "T", F], params: p.c_fc,
-          what: "Each token's vector is widened from " + C + " to " + F + " numbers." },
-        { label: "GELU", shape: ["B", "T", F], params: 0n,
-          what: "A smooth non-linearity, applied number by number." },
+        c.mlp === "swiglu"
+          ? { label: "MLP up: gate and values (c_gate, c_fc)", shape: ["B", "T", F], params: p.c_fc,
+              what: "Two matrices widen each token's vector from " + C + " to " + F + " numbers, twice." }
+          : { label: "MLP up (c_fc)", shape: ["B", "T", F], params: p.c_fc,
+              what: "Each token's vector is widened from " + C + " to " + F + " numbers." },
+        c.mlp === "swiglu"
+          ? { label: "SwiGLU: silu(gate) \u00d7 values", shape: ["B", "T", F], params: 0n,
+              what: "The gate goes through the SiLU, z \u00b7 sigmoid(z), and multiplies the values number by number." }
+          : { label: "GELU", shape: ["B", "T", F], params: 0n,
+              what: "A smooth non-linearity, applied number by number." },
         { label: "MLP down (c_proj)", shape: ["B", "T", C], params: p.mlp_proj,
           what: "Back from " + F + " to " + C + " numbers." },
         { label: "\u2295 residual add", shape: ["B", "T", C], params: 0n, residual: true,
@@ -250,6 +257,7 @@
       ["n_head", "n_head"], ["d_model", "d_model"], ["d_ff", "d_ff (blank: 4 \u00d7 d_model)"]
     ];
     var CHOICES = [
+      ["mlp", "MLP", [["gelu", "GELU (2 matrices)"], ["swiglu", "SwiGLU (3 matrices)"]]],
       ["norm", "Norm", [["layernorm", "LayerNorm"], ["rmsnorm", "RMSNorm"]]],
       ["positions", "Positions", [["learned", "learned"], ["sinusoidal", "sinusoidal"], ["rope", "RoPE"]]],
       ["bias", "Biases", [[true, "with biases"], [false, "no biases"]]],
@@ -303,7 +311,9 @@
           ["Position embedding", cfg.positions === "learned" ? "block_size \u00d7 d_model" : cfg.positions + ": nothing learned", p.positions],
           ["Norms in blocks", L + " \u00d7 2 \u00d7 " + fmt(p.norm), BigInt(L) * 2n * p.norm],
           ["Attention", L + " \u00d7 (4 d_model\u00b2" + (cfg.bias ? " + 4 d_model" : "") + ")", BigInt(L) * p.attention],
-          ["MLP", L + " \u00d7 (2 d_model d_ff" + (cfg.bias ? " + d_ff + d_model" : "") + ")", BigInt(L) * p.mlp],
+          ["MLP", cfg.mlp === "swiglu"
+            ? L + " \u00d7 (3 d_model d_ff" + (cfg.bias ? " + 2 d_ff + d_model" : "") + ")"
+            : L + " \u00d7 (2 d_model d_ff" + (cfg.bias ? " + d_ff + d_model" : "") + ")", BigInt(L) * p.mlp],
           ["Final norm", "", p.final_norm],
           ["Output head", cfg.tie_weights ? "tied: shares the embedding" : "d_model \u00d7 vocab_size", p.head]
         ];
