@@ -73,8 +73,26 @@ def test_decoder_tradeoff_joins_families_and_clips_far_points():
     assert lines["top-p"].get_markevery() == []  # its only point, T = 1, is temperature's
     labels = [text.get_text() for text in ax.texts]
     assert "\u2190 T = 1.5 (-1.69)" in labels and "mine" in labels and " real text" in labels
-    assert ax.get_xlim() == (-1.02, -0.4)
+    assert ax.get_xlim() == pytest.approx((-1.02, -0.35))  # right of the likeliest, -0.40
     assert DECODER_FAMILIES["greedy"][0] == ["greedy"]
+
+
+def test_decoder_tradeoff_draws_per_prompt_scores_with_error_bars():
+    results = {
+        "T = 0.5": {"distinct-2": np.array([0.3, 0.5]), "log-prob": np.array([-0.5, -0.3])},
+        "T = 1": {"distinct-2": np.array([0.5, 0.7]), "log-prob": np.array([-0.6, -0.4])},
+    }
+    ax = plot_decoder_tradeoff(results, -0.5, z=2.0).axes[0]
+    [line] = [line for line in ax.lines if line.get_label() == "temperature"]
+    assert line.get_xdata() == pytest.approx([-0.4, -0.5])  # the means over prompts
+    assert line.get_ydata() == pytest.approx([0.4, 0.6])
+    bars = [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
+    assert len(bars) == 2  # T = 1 once, though two families end there
+    x_bar = bars[0].lines[2][0].get_segments()[0]  # the horizontal bar of T = 0.5
+    assert x_bar[:, 0] == pytest.approx([-0.4 - 0.2, -0.4 + 0.2])  # 2 standard errors of 0.1
+    assert ax.get_xlim()[1] == pytest.approx(-0.4 + 0.2 + 0.05)
+    with pytest.raises(ValueError, match="z must be a finite number > 0"):
+        plot_decoder_tradeoff(results, -0.5, z=0)
 
 
 def test_sampling_widget_holds_the_top_tokens(widget_data):

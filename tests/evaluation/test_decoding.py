@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import statistics
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -18,6 +20,7 @@ from stepbytoken.evaluation import (
     next_token_logits,
     token_log_probs,
 )
+from stepbytoken.evaluation.decoding import mean_and_error, paired_difference
 from stepbytoken.generation import generate
 from stepbytoken.nn import GPT, GPTConfig
 from stepbytoken.tokenizers import BPETokenizer
@@ -73,32 +76,69 @@ def test_token_log_probs_is_minus_the_cross_entropy(model):
         token_log_probs(model, idx[:, :1])
 
 
-def test_compare_decoders_scores_each_setting(model):
-    prompt = [1, 2, 3]
+def test_compare_decoders_scores_each_setting_per_prompt(model):
+    prompts = [[1, 2, 3], [3, 2, 1]]
     settings = {"greedy": {"greedy": True}, "T = 1": {}, "top-k = 2": {"top_k": 2}}
-    results = compare_decoders(model, prompt, settings, n_samples=5, max_new_tokens=4, seed=3)
+    results = compare_decoders(model, prompts, settings, n_samples=5, max_new_tokens=4, seed=3)
     assert list(results) == list(settings)
-    greedy = generate(model, prompt, 4, greedy=True).repeat(5, 1)
-    sampled = generate(model, torch.tensor([prompt] * 5), 4, seed=3, top_k=2)
+    batch = torch.tensor(prompts).repeat_interleave(5, dim=0)  # prompt 0 five times, then 1
+    greedy = generate(model, torch.tensor(prompts), 4, greedy=True).repeat_interleave(5, dim=0)
+    sampled = generate(model, batch, 4, seed=3, top_k=2)
     for name, out in [("greedy", greedy), ("top-k = 2", sampled)]:
-        assert results[name]["distinct-2"] == distinct_n(out[:, 3:], 2)
-        expected = token_log_probs(model, out)[:, 2:].mean().item()
-        assert results[name]["log-prob"] == pytest.approx(expected)
-    assert results["greedy"]["distinct-2"] <= 3 / 15  # one text of 3 pairs, 5 times
-    assert results["greedy"]["log-prob"] > results["T = 1"]["log-prob"]
-    again = compare_decoders(model, prompt, {"T = 1": {}}, n_samples=5, max_new_tokens=4, seed=3)
-    assert again["T = 1"] == results["T = 1"]  # the same seed, the same samples
-    ones = compare_decoders(model, prompt, {"T = 1": {}}, n_samples=5, max_new_tokens=4, n=1)
+        assert results[name]["distinct-2"].shape == (2,)
+        log_probs = token_log_probs(model, out)[:, 2:]  # (10, 4)
+        for k in range(2):
+            rows = slice(5 * k, 5 * (k + 1))
+            assert results[name]["distinct-2"][k] == distinct_n(out[rows, 3:], 2)
+            expected = log_probs[rows].mean().item()
+            assert results[name]["log-prob"][k] == pytest.approx(expected, abs=1e-6)
+    assert (results["greedy"]["distinct-2"] <= 3 / 15).all()  # one text of 3 pairs, 5 times
+    assert results["greedy"]["log-prob"].mean() > results["T = 1"]["log-prob"].mean()
+    again = compare_decoders(model, prompts, {"T = 1": {}}, n_samples=5, max_new_tokens=4, seed=3)
+    for score in ("distinct-2", "log-prob"):  # the same seed, the same samples
+        assert np.array_equal(again["T = 1"][score], results["T = 1"][score])
+    ones = compare_decoders(model, prompts, {"T = 1": {}}, n_samples=5, max_new_tokens=4, n=1)
     assert list(ones["T = 1"]) == ["distinct-1", "log-prob"]
 
 
 def test_compare_decoders_checks_its_arguments(model):
-    with pytest.raises(ValueError, match="prompt must hold at least one token id"):
+    with pytest.raises(ValueError, match="at least one prompt"):
         compare_decoders(model, [], {"T = 1": {}})
+    with pytest.raises(ValueError, match="at least one prompt"):
+        compare_decoders(model, [[]], {"T = 1": {}})
+    with pytest.raises(ValueError, match=r"same length to share a batch, got \[1, 2\]"):
+        compare_decoders(model, [[1], [1, 2]], {"T = 1": {}})
     with pytest.raises(ValueError, match="n_samples must be an int >= 1"):
-        compare_decoders(model, [1], {"T = 1": {}}, n_samples=0)
+        compare_decoders(model, [[1]], {"T = 1": {}}, n_samples=0)
     with pytest.raises(TypeError, match="model must be a LanguageModel"):
-        compare_decoders(torch.nn.Linear(2, 2), [1], {"T = 1": {}})
+        compare_decoders(torch.nn.Linear(2, 2), [[1]], {"T = 1": {}})
+
+
+@given(st.lists(st.floats(-100, 100), min_size=2, max_size=40))
+def test_mean_and_error_match_the_textbook_formulas(values):
+    mean, error = mean_and_error(values)
+    assert mean == pytest.approx(statistics.fmean(values), abs=1e-9)
+    reference = statistics.stdev(values) / math.sqrt(len(values))
+    assert error == pytest.approx(reference, rel=1e-6, abs=1e-9)
+    with pytest.raises(ValueError, match="at least two numbers"):
+        mean_and_error(values[:1])
+
+
+def test_paired_difference_cancels_what_the_items_share():
+    easy_hard = np.array([0.1, 0.9, 0.2, 0.8, 0.5])  # items differ a lot from each other
+    a, b = easy_hard + 0.05 + np.array([0.0, 0.01, -0.01, 0.0, 0.005]), easy_hard
+    diff, error, verdict = paired_difference(a, b)
+    assert diff == pytest.approx(0.051) and verdict == "higher"
+    assert error == pytest.approx(np.std(a - b, ddof=1) / np.sqrt(5))
+    assert paired_difference(b, a)[2] == "lower"
+    # unpaired, the spread of the items would swamp a difference of 0.05
+    assert abs(a.mean() - b.mean()) < 2 * np.std(b, ddof=1) / np.sqrt(5)
+    assert paired_difference([0.5, 0.7, 0.4], [0.6, 0.6, 0.4])[2] == "no different"
+    assert paired_difference(a, b, z=100.0)[2] == "no different"
+    with pytest.raises(ValueError, match="must score the same items"):
+        paired_difference([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="z must be a finite number > 0"):
+        paired_difference(a, b, z=0)
 
 
 def test_first_token_hits_follow_the_temperature(model, tok):

@@ -2,8 +2,10 @@
 
 A decoder (greedy, temperature, top-k, top-p) turns the model's distribution into text.
 :func:`effective_choices` reads the spread of one distribution; :func:`compare_decoders`
-draws samples under several settings and scores each setting twice: how varied its samples
-are (distinct-2) and how likely the unmodified model finds them (:func:`token_log_probs`).
+draws samples under several settings and scores each setting twice, prompt by prompt: how
+varied its samples are (distinct-2) and how likely the unmodified model finds them
+(:func:`token_log_probs`); :func:`mean_and_error` and :func:`paired_difference` say how
+sure those scores are.
 
 Introduced in chapter 7.
 """
@@ -17,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from stepbytoken.checks import check_int, check_str, check_tensor
+from stepbytoken.checks import check_float, check_int, check_str, check_tensor
 from stepbytoken.evaluation.diversity import distinct_n
 from stepbytoken.evaluation.facts import question_prompt
 from stepbytoken.generation import generate, next_token_distribution
@@ -28,7 +30,9 @@ __all__ = [
     "compare_decoders",
     "effective_choices",
     "first_token_hits",
+    "mean_and_error",
     "next_token_logits",
+    "paired_difference",
     "token_log_probs",
 ]
 
@@ -182,32 +186,35 @@ def token_log_probs(model: LanguageModel, idx: Tensor) -> Tensor:
 
 def compare_decoders(
     model: LanguageModel,
-    prompt: Sequence[int],
+    prompts: Sequence[Sequence[int]],
     settings: Mapping[str, Mapping[str, Any]],
     *,
-    n_samples: int = 30,
-    max_new_tokens: int = 30,
+    n_samples: int = 6,
+    max_new_tokens: int = 20,
     seed: int = 0,
     n: int = 2,
-) -> dict[str, dict[str, float]]:
-    """Sample under each decoder setting and score its diversity and its likelihood.
+) -> dict[str, dict[str, np.ndarray]]:
+    """Sample under each decoder setting and score its diversity and likelihood, per prompt.
 
-    Each setting draws ``n_samples`` continuations of ``prompt`` with
-    ``generate(model, ..., seed=seed, **options)``; a greedy setting
-    (``{"greedy": True}``) is decoded once and counted ``n_samples`` times.
+    Each setting draws ``n_samples`` continuations of every prompt, all in one batch, with
+    ``generate(model, ..., seed=seed, **options)``; every setting uses the same seed, so the
+    settings are compared on the same prompts and the same random numbers. A greedy setting
+    (``{"greedy": True}``) decodes each prompt once and counts it ``n_samples`` times.
 
     Parameters
     ----------
     model : LanguageModel
         The model.
-    prompt : sequence of int
-        The prompt's token ids.
+    prompts : sequence of sequences of int
+        The prompts' token ids, all of the same length (at least one token).
     settings : mapping of str to dict
         A name for each setting and its keyword arguments for
         :func:`~stepbytoken.generation.generate` (``temperature``, ``top_k``, ``top_p``,
         ``greedy``).
-    n_samples, max_new_tokens : int, default 30
-        Samples per setting, and new tokens per sample.
+    n_samples : int, default 6
+        Samples per prompt and setting.
+    max_new_tokens : int, default 20
+        New tokens per sample.
     seed : int, default 0
         The sampling seed, the same for every setting.
     n : int, default 2
@@ -217,17 +224,24 @@ def compare_decoders(
     -------
     dict of str to dict
         For each setting, ``{"distinct-2": ..., "log-prob": ...}`` (``distinct-n`` for another
-        ``n``): the share of distinct n-grams among the new tokens of all samples
-        (:func:`~stepbytoken.evaluation.distinct_n`), and the mean log-probability per new
-        token under the unmodified model, in nats.
+        ``n``), each an array with one value per prompt: the share of distinct n-grams among
+        the new tokens of that prompt's samples (:func:`~stepbytoken.evaluation.distinct_n`),
+        and the mean log-probability per new token under the unmodified model, in nats.
+
+    Raises
+    ------
+    ValueError
+        If there is no prompt, a prompt is empty, or the prompts differ in length.
 
     Examples
     --------
     >>> from stepbytoken.nn import NGramModel
     >>> model = NGramModel(order=2, vocab_size=3).fit([0, 1, 2] * 5 + [0, 2, 1])
-    >>> scores = compare_decoders(model, [0], {"greedy": {"greedy": True}, "T = 1": {}},
+    >>> scores = compare_decoders(model, [[0], [1]], {"greedy": {"greedy": True}, "T = 1": {}},
     ...                           n_samples=4, max_new_tokens=6)
-    >>> scores["greedy"]["distinct-2"] < scores["T = 1"]["distinct-2"]
+    >>> scores["T = 1"]["distinct-2"].shape
+    (2,)
+    >>> bool((scores["greedy"]["distinct-2"] < scores["T = 1"]["distinct-2"]).all())
     True
 
     Introduced in chapter 7.
@@ -235,18 +249,106 @@ def compare_decoders(
     check_language_model(model)
     n_samples = check_int("n_samples", n_samples, minimum=1)
     max_new_tokens = check_int("max_new_tokens", max_new_tokens, minimum=1)
-    start = len(prompt)
-    if start == 0:
-        raise ValueError("prompt must hold at least one token id")
-    batch = torch.tensor([list(prompt)] * n_samples)  # (n_samples, T0)
+    prompts = [list(p) for p in prompts]
+    if not prompts or not prompts[0]:
+        raise ValueError("prompts must hold at least one prompt of at least one token id")
+    start = len(prompts[0])
+    if any(len(p) != start for p in prompts):
+        lengths = sorted({len(p) for p in prompts})
+        raise ValueError(f"prompts must all have the same length to share a batch, got {lengths}")
+    k = len(prompts)
+    unique = torch.tensor(prompts)  # (k, start)
+    batch = unique.repeat_interleave(n_samples, dim=0)  # (k * n_samples, start)
     results = {}
     for name, options in settings.items():
-        if options.get("greedy"):  # always the same text: decode it once
-            out = generate(model, list(prompt), max_new_tokens, **options).repeat(n_samples, 1)
+        if options.get("greedy"):  # always the same text: decode each prompt once
+            out = generate(model, unique, max_new_tokens, **options)
+            out = out.repeat_interleave(n_samples, dim=0)
         else:
             out = generate(model, batch, max_new_tokens, seed=seed, **options)
+        new = out[:, start:].view(k, n_samples, max_new_tokens)  # (k, n_samples, new)
+        log_probs = token_log_probs(model, out)[:, start - 1 :]  # (k * n_samples, new)
         results[name] = {
-            f"distinct-{n}": distinct_n(out[:, start:], n),
-            "log-prob": token_log_probs(model, out)[:, start - 1 :].mean().item(),
+            f"distinct-{n}": np.array([distinct_n(new[i], n) for i in range(k)]),
+            "log-prob": log_probs.reshape(k, -1).mean(dim=1).numpy().astype(float),
         }
     return results
+
+
+def mean_and_error(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """The mean of ``values`` and its standard error (sample standard deviation / sqrt(n)).
+
+    Parameters
+    ----------
+    values : sequence of float
+        At least two numbers, e.g. one score per prompt.
+
+    Returns
+    -------
+    (float, float)
+        The mean and its standard error.
+
+    Raises
+    ------
+    ValueError
+        If fewer than two values are given.
+
+    Examples
+    --------
+    >>> mean_and_error([1.0, 2.0, 3.0])
+    (2.0, 0.5773502691896258)
+
+    Introduced in chapter 7.
+    """
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1 or x.size < 2:
+        raise ValueError(f"values must hold at least two numbers, got shape {x.shape}")
+    return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size))
+
+
+def paired_difference(
+    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, *, z: float = 2.0
+) -> tuple[float, float, str]:
+    """Compare two settings measured on the same items (prompts): ``a - b``, paired.
+
+    The difference is taken item by item, so what all settings share (an easy prompt, a
+    hard one) cancels out.
+
+    Parameters
+    ----------
+    a, b : sequence of float
+        One score per item for each setting, the items in the same order (at least two).
+    z : float, default 2.0
+        How many standard errors the mean difference must exceed to count (> 0); 2 is
+        roughly a 95% interval.
+
+    Returns
+    -------
+    (float, float, str)
+        The mean difference, its standard error, and ``"higher"`` or ``"lower"`` (``a``
+        against ``b``) when the difference is more than ``z`` standard errors from 0,
+        ``"no different"`` otherwise.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` and ``b`` differ in length or hold fewer than two items.
+
+    Examples
+    --------
+    >>> diff, error, verdict = paired_difference([0.5, 0.7, 0.9], [0.4, 0.6, 0.7])
+    >>> round(diff, 3), round(error, 3), verdict
+    (0.133, 0.033, 'higher')
+    >>> paired_difference([0.5, 0.7], [0.6, 0.6])[2]
+    'no different'
+
+    Introduced in chapter 7.
+    """
+    z = check_float("z", z, minimum=0, open_minimum=True)
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must score the same items, got shapes {a.shape} and {b.shape}")
+    mean, error = mean_and_error(a - b)
+    if abs(mean) <= z * error:
+        return mean, error, "no different"
+    return mean, error, "higher" if mean > 0 else "lower"

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.checks import check_float, check_int
 from stepbytoken.evaluation import next_token_logits
+from stepbytoken.evaluation.decoding import mean_and_error
 from stepbytoken.nn import LanguageModel
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world import DOC_SEPARATOR
@@ -43,13 +44,13 @@ DECODER_FAMILIES: dict[str, tuple[list[str], str, str]] = {
 #: Where each setting's label sits next to its point, in points (others: ``(5, 3)``).
 LABEL_OFFSETS: dict[str, tuple[int, int]] = {
     "greedy": (-42, 4),
-    "T = 0.5": (7, -4),
-    "T = 0.8": (4, 8),
-    "T = 1": (-30, 8),
+    "T = 0.5": (8, 2),
+    "T = 0.8": (-10, 14),
+    "T = 1": (-40, 8),
     "T = 1.5": (6, -4),
-    "top-p = 0.5": (7, -4),
-    "top-p = 0.9": (6, -12),
-    "top-k = 20": (-26, -15),
+    "top-p = 0.5": (8, -10),
+    "top-p = 0.9": (10, 4),
+    "top-k = 20": (-58, -16),
 }
 
 
@@ -173,24 +174,40 @@ def plot_nucleus_sizes(nucleus: np.ndarray, *, p: float = 0.9) -> Figure:
     return fig
 
 
+def _centre_and_bar(values: float | Sequence[float], z: float) -> tuple[float, float]:
+    """A score's mean and the half-width of its error bar (``z`` standard errors; 0 for one)."""
+    x = np.atleast_1d(np.asarray(values, dtype=float))
+    if x.size < 2:
+        return float(x.mean()), 0.0
+    mean, error = mean_and_error(x)
+    return mean, z * error
+
+
 def plot_decoder_tradeoff(
-    results: Mapping[str, Mapping[str, float]], real_log_prob: float, *, left: float = -1.0
+    results: Mapping[str, Mapping[str, float | Sequence[float]]],
+    real_log_prob: float,
+    *,
+    left: float = -1.0,
+    z: float = 2.0,
 ) -> Figure:
     """Diversity against likelihood for each decoder setting, with real text for comparison.
 
     Settings named in :data:`DECODER_FAMILIES` are joined by their family's line; any other
-    setting is drawn as a labelled point.
+    setting is drawn as a labelled point. A score given per prompt is drawn at its mean,
+    with an error bar of ``z`` standard errors over the prompts each way.
 
     Parameters
     ----------
     results : mapping of str to dict
-        For each setting, ``{"distinct-2": ..., "log-prob": ...}``
-        (:func:`~stepbytoken.evaluation.compare_decoders`).
+        For each setting, ``{"distinct-2": ..., "log-prob": ...}``, each one number or one
+        per prompt (:func:`~stepbytoken.evaluation.compare_decoders`).
     real_log_prob : float
         Mean log-probability per token of real text, drawn as a dashed line.
     left : float, default -1.0
         The x-axis starts here; a setting further left is drawn at this edge, its label
         giving its value.
+    z : float, default 2.0
+        Half-width of the error bars, in standard errors (> 0).
 
     Returns
     -------
@@ -198,8 +215,8 @@ def plot_decoder_tradeoff(
 
     Examples
     --------
-    >>> results = {"greedy": {"distinct-2": 0.03, "log-prob": -0.5},
-    ...            "T = 1.5": {"distinct-2": 0.9, "log-prob": -2.1}}
+    >>> results = {"greedy": {"distinct-2": [0.1, 0.1], "log-prob": [-0.3, -0.5]},
+    ...            "T = 1.5": {"distinct-2": [0.8, 0.9], "log-prob": [-2.0, -2.2]}}
     >>> fig = plot_decoder_tradeoff(results, -0.9)
     >>> [text.get_text() for text in fig.axes[0].texts][:2]
     ['greedy', '← T = 1.5 (-2.10)']
@@ -208,31 +225,41 @@ def plot_decoder_tradeoff(
     """
     real_log_prob = check_float("real_log_prob", real_log_prob)
     left = check_float("left", left, maximum=0)
+    z = check_float("z", z, minimum=0, open_minimum=True)
+    points = {
+        name: (_centre_and_bar(r["log-prob"], z), _centre_and_bar(r["distinct-2"], z))
+        for name, r in results.items()
+    }  # name -> ((x, x error), (y, y error))
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     for family, (names, colour, marker) in DECODER_FAMILIES.items():
         names = [n for n in names if n in results]
         if not names:
             continue
-        xs = [max(results[n]["log-prob"], left) for n in names]
-        ys = [results[n]["distinct-2"] for n in names]
+        xs = [max(points[n][0][0], left) for n in names]
+        ys = [points[n][1][0] for n in names]
         own = [i for i, n in enumerate(names) if family == "temperature" or n != "T = 1"]
         ax.plot(xs, ys, color=colour, marker=marker, markevery=own, linewidth=1, label=family)
-    for name, r in results.items():
-        x = max(r["log-prob"], left)
-        label = name if x == r["log-prob"] else f"\u2190 {name} ({r['log-prob']:.2f})"
+        for i in own:
+            (x, x_err), (y, y_err) = points[names[i]]
+            if x >= left:
+                ax.errorbar(x, y, xerr=x_err, yerr=y_err, color=colour, linewidth=1, capsize=2)
+    for name, ((x_mean, _), (y, _)) in points.items():
+        x = max(x_mean, left)
+        label = name if x == x_mean else f"\u2190 {name} ({x_mean:.2f})"
         ax.annotate(
             label,
-            (x, r["distinct-2"]),
+            (x, y),
             textcoords="offset points",
             xytext=LABEL_OFFSETS.get(name, (5, 3)),
             fontsize=8,
         )
+    right = max(x + err for (x, err), _ in points.values())
     ax.axvline(real_log_prob, color="#666666", linestyle="--", linewidth=1)
     ax.text(real_log_prob, 0.03, " real text", fontsize=8, color="#444444")
-    ax.set_xlim(left - 0.02, -0.4)
+    ax.set_xlim(left - 0.02, max(right, real_log_prob) + 0.05)
     ax.set_ylim(0, 1)
     ax.set_xlabel("mean log-probability per token under the model (nats)")
-    ax.set_ylabel("distinct-2 across 30 samples")
+    ax.set_ylabel("distinct-2 of a prompt's samples")
     ax.legend(fontsize=8, loc="upper right")
     return fig
 
