@@ -13,8 +13,9 @@ from stepbytoken.book.figures import (
     plot_head_accuracy,
     plot_scaling,
 )
+from stepbytoken.book.figures.attention import plot_attention_cost
 from stepbytoken.book.figures.attention_maps import sentence_end, token_labels
-from stepbytoken.evaluation import pronoun_cases
+from stepbytoken.evaluation import AttentionCost, pronoun_cases
 from stepbytoken.nn import GPT, GPTConfig, scaled_dot_product_attention
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world import DOC_SEPARATOR
@@ -48,6 +49,23 @@ def test_scaling_figure_draws_every_width_with_and_without_scaling():
     assert lines == {"scores / sqrt(d)": [4.0, 16.0, 64.0], "raw scores": [2.0, 8.0, 32.0]}
     assert [list(line.get_xdata()) for line in right.get_lines()] == [dims, dims]
     assert left.get_ylim() == (0, 32)
+
+
+def test_cost_figure_draws_times_in_ms_and_memory_in_mib_against_length():
+    cost = AttentionCost(
+        (128, 256),
+        {"explicit": (0.001, 0.004), "fused": (0.0005, 0.001)},
+        {"explicit": (2**21, 2**23), "fused": (2**20, 2**21)},
+        (2**20, 2**22),
+    )
+    left, right = plot_attention_cost(cost).axes
+    times = [list(line.get_ydata()) for line in left.get_lines()]
+    assert times == [pytest.approx([1.0, 4.0]), pytest.approx([0.5, 1.0]), pytest.approx([1, 4])]
+    memory = [list(line.get_ydata()) for line in right.get_lines()]
+    assert memory == [pytest.approx([2, 8]), pytest.approx([1, 2]), pytest.approx([1, 4])]
+    assert list(left.get_lines()[0].get_xdata()) == [128, 256]
+    with pytest.raises(TypeError, match="cost must be an AttentionCost"):
+        plot_attention_cost({"lengths": (1,)})
 
 
 def test_causal_figure_greys_out_the_upper_triangle():

@@ -9,8 +9,13 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stepbytoken.evaluation import diagonal_spread, effective_keys, softmax_jacobian_norm
-from stepbytoken.nn import RotaryEmbedding, sinusoidal_positions
+from stepbytoken.evaluation import (
+    diagonal_spread,
+    effective_keys,
+    previous_token_share,
+    softmax_jacobian_norm,
+)
+from stepbytoken.nn import RotaryEmbedding, causal_mask, sinusoidal_positions
 
 scores = st.builds(
     lambda n, t, seed, scale: (
@@ -83,3 +88,42 @@ def test_arguments_are_checked():
         softmax_jacobian_norm(torch.zeros(2, 2, dtype=torch.long))
     with pytest.raises(TypeError, match="scores must be a torch.Tensor"):
         effective_keys([[0.0, 1.0]])
+
+
+def test_a_pure_previous_token_head_scores_one_and_a_uniform_head_scores_chance():
+    T = 6
+    previous = torch.eye(T).roll(-1, dims=1).tril()  # row t puts everything on t - 1
+    previous[0, 0] = 1.0
+    uniform = causal_mask(T).float() / torch.arange(1, T + 1)[:, None]
+    weights = torch.stack([previous, uniform])[None]  # (B=1, heads=2, T, T)
+    mean_weight, top_share, chance = previous_token_share(weights)
+    assert chance == pytest.approx(sum(1 / (t + 1) for t in range(1, T)) / (T - 1))
+    assert mean_weight.tolist() == pytest.approx([1.0, chance])
+    assert top_share[0].item() == 1.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 7), st.integers(1, 3))
+def test_previous_token_share_matches_a_loop_over_real_queries(seed, T, B):
+    g = torch.Generator().manual_seed(seed)
+    scores = torch.randn(B, 2, T, T, generator=g).masked_fill(~causal_mask(T), float("-inf"))
+    weights = scores.softmax(dim=-1)
+    lengths = torch.randint(1, T + 1, (B,), generator=g)
+    lengths[0] = T  # at least one query after the first position
+    real = torch.arange(T)[None, :] < lengths[:, None]  # padding at the end
+    mean_weight, top_share, chance = previous_token_share(weights, real)
+    rows = [(b, t) for b in range(B) for t in range(1, int(lengths[b]))]
+    expected_weight = sum(weights[b, :, t, t - 1] for b, t in rows) / len(rows)
+    expected_top = sum((weights[b, :, t].argmax(-1) == t - 1).float() for b, t in rows) / len(rows)
+    torch.testing.assert_close(mean_weight, expected_weight)
+    torch.testing.assert_close(top_share, expected_top)
+    assert chance == pytest.approx(sum(1 / (t + 1) for _, t in rows) / len(rows))
+
+
+def test_previous_token_share_checks_its_arguments():
+    with pytest.raises(ValueError, match="T >= 2"):
+        previous_token_share(torch.ones(1, 1, 1))
+    with pytest.raises(ValueError, match=r"real must be a bool tensor of shape \(1, 3\)"):
+        previous_token_share(torch.ones(1, 3, 3), torch.ones(1, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match="at least one query"):
+        previous_token_share(torch.ones(1, 3, 3), torch.tensor([[True, False, False]]))

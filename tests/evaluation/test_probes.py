@@ -101,14 +101,17 @@ def test_probe_matches_reading_each_story_alone(model, cases):
             assert probe.strongest[n, layer].tolist() == strongest.tolist()
             assert probe.found[n, layer].tolist() == [int(s) in c.targets for s in strongest]
     # weight on the previous token: every position after the first, each story up to its last case
-    total, uniform, count = 0.0, 0.0, 0
+    total, top, uniform, count = 0.0, 0.0, 0.0, 0
     for ids, ns in stories_of(cases).items():
         T = 1 + max(cases[n].query for n in ns)
         maps = torch.stack(model.attention_maps(torch.tensor([ids[:T]])), dim=1)[0]
         total = total + maps.diagonal(offset=-1, dim1=-2, dim2=-1).sum(dim=-1)
-        uniform += sum(1 / (t + 1) for t in range(1, T))
+        for t in range(1, T):  # is the previous token the strongest key of query t?
+            top = top + (maps[:, :, t, : t + 1].argmax(dim=-1) == t - 1).float()
+            uniform += 1 / (t + 1)
         count += T - 1
     torch.testing.assert_close(probe.previous_weight, total / count)
+    torch.testing.assert_close(probe.previous_top, top / count)
     assert probe.uniform_previous == pytest.approx(uniform / count)
 
 
@@ -116,6 +119,7 @@ def test_probe_does_not_depend_on_the_batch_size(model, cases):
     one, all_ = (probe_heads(model, cases, pad_id=0, batch_size=b) for b in (1, 50))
     assert torch.equal(one.strongest, all_.strongest)
     torch.testing.assert_close(one.previous_weight, all_.previous_weight)
+    torch.testing.assert_close(one.previous_top, all_.previous_top)
 
 
 def test_held_out_is_the_second_half_of_the_stories(cases):

@@ -2,8 +2,9 @@
 
 Chapter 4 measures why scores are divided by the square root of the width: unscaled scores
 make the softmax pick one key (:func:`effective_keys` falls towards 1) and stop responding to
-its input (:func:`softmax_jacobian_norm` falls towards 0). Chapter 5 measures that rotary
-positions make a score depend only on the distance between query and key
+its input (:func:`softmax_jacobian_norm` falls towards 0); it also asks how strongly a trained
+head attends to the token just before each query (:func:`previous_token_share`). Chapter 5
+measures that rotary positions make a score depend only on the distance between query and key
 (:func:`diagonal_spread` is rounding error).
 
 Introduced in chapter 4.
@@ -16,7 +17,7 @@ from torch import Tensor
 
 from stepbytoken.checks import check_tensor
 
-__all__ = ["diagonal_spread", "effective_keys", "softmax_jacobian_norm"]
+__all__ = ["diagonal_spread", "effective_keys", "previous_token_share", "softmax_jacobian_norm"]
 
 
 def effective_keys(scores: Tensor) -> float:
@@ -86,6 +87,76 @@ def softmax_jacobian_norm(scores: Tensor) -> float:
     p = torch.softmax(scores, dim=-1)  # (n, T)
     jacobian = torch.diag_embed(p) - p[:, :, None] * p[:, None, :]  # (n, T, T)
     return jacobian.norm(dim=(1, 2)).mean().item()
+
+
+def previous_token_share(
+    weights: Tensor, real: Tensor | None = None
+) -> tuple[Tensor, Tensor, float]:
+    """How much each head attends to the token just before each query.
+
+    Every query after the first position counts (and, if ``real`` is given, only queries it
+    marks). For a query at position ``t`` the previous token is ``t - 1``.
+
+    Parameters
+    ----------
+    weights : Tensor
+        Causal attention weights ``(B, ..., T, T)``, e.g. ``(B, n_layer, n_head, T, T)``:
+        entry ``[b, ..., i, j]`` is how much query ``i`` attends to key ``j``.
+    real : Tensor, optional
+        Bool ``(B, T)``: which positions are real text (``False`` for padding).
+
+    Returns
+    -------
+    mean_weight : Tensor
+        Shape ``weights.shape[1:-2]``: the weight on the previous token, averaged over the
+        counted queries.
+    top_share : Tensor
+        Same shape: the share of counted queries whose largest weight is on the previous token.
+    uniform : float
+        What both would be for a head that spreads its weight evenly over the ``t + 1`` tokens
+        it may see (or picks its strongest one at random): the mean of ``1 / (t + 1)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``weights`` is not a floating tensor ``(B, ..., T, T)`` with ``T >= 2``, or ``real``
+        is not a bool ``(B, T)`` tensor marking at least one query after the first position.
+
+    Examples
+    --------
+    >>> w = torch.tensor([[[1.0, 0.0, 0.0], [0.1, 0.9, 0.0], [0.2, 0.7, 0.1]]])  # (1, 3, 3)
+    >>> mean_weight, top_share, uniform = previous_token_share(w)  # queries 1 and 2 count
+    >>> round(mean_weight.item(), 2), top_share.item(), round(uniform, 3)  # (1/2 + 1/3) / 2
+    (0.4, 0.5, 0.417)
+
+    Introduced in chapter 4.
+    """
+    check_tensor("weights", weights, integer=False)
+    if weights.ndim < 3 or weights.shape[-1] != weights.shape[-2] or weights.shape[-1] < 2:
+        raise ValueError(
+            f"weights must have shape (B, ..., T, T) with T >= 2, got {tuple(weights.shape)}"
+        )
+    B, T = weights.shape[0], weights.shape[-1]
+    if real is None:
+        real = torch.ones(B, T, dtype=torch.bool)
+    check_tensor("real", real)
+    if real.dtype != torch.bool or tuple(real.shape) != (B, T):
+        raise ValueError(
+            f"real must be a bool tensor of shape ({B}, {T}), got {real.dtype} {tuple(real.shape)}"
+        )
+    counted = real[:, 1:].to(weights.device)  # (B, T-1): queries 1..T-1
+    if not counted.any():
+        raise ValueError("real must mark at least one query after the first position")
+    extra = weights.ndim - 3  # head dimensions between B and (T, T)
+    keep = counted.view(B, *([1] * extra), T - 1).float()  # broadcasts over the heads
+    on_previous = weights.diagonal(offset=-1, dim1=-2, dim2=-1)  # (B, ..., T-1): t -> t-1
+    is_top = weights[..., 1:, :].argmax(dim=-1) == torch.arange(T - 1, device=weights.device)
+    n = counted.sum()
+    mean_weight = (on_previous * keep).sum(dim=0).sum(dim=-1) / n
+    top_share = (is_top.float() * keep).sum(dim=0).sum(dim=-1) / n
+    t = torch.arange(1, T, device=weights.device).expand(B, T - 1)  # query t sees t + 1 tokens
+    uniform = (1 / (t[counted] + 1)).mean().item()
+    return mean_weight, top_share, uniform
 
 
 def diagonal_spread(scores: Tensor) -> float:

@@ -4,7 +4,7 @@ In the small world's stories at most one man and one woman are named, so a prono
 possible referent, found by gender. :func:`pronoun_cases` keeps the pronouns that are real
 tests (both a man and a woman named before them); :func:`probe_heads` runs the model once over
 their stories and records, for every head, the earlier token it attends to most at each
-pronoun, and how much weight it puts on the token just before each query;
+pronoun, and how strongly it attends to the token just before each query;
 :func:`prefers_right_pronoun` asks the model itself which pronoun comes next.
 
 Introduced in chapter 4.
@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 from stepbytoken.checks import check_int
+from stepbytoken.evaluation.attention_stats import previous_token_share
 from stepbytoken.nn import GPT
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world import DOC_SEPARATOR
@@ -191,13 +192,17 @@ class HeadProbe:
     previous_weight : Tensor
         ``(n_layer, n_head)``: mean weight on the token just before the query, over every
         query after the first token of the stories.
+    previous_top : Tensor
+        ``(n_layer, n_head)``: share of those queries whose largest weight is on the token
+        just before them.
     uniform_previous : float
-        The same mean for a head that spreads its weight evenly over what it may see.
+        Both of the above for a head that spreads its weight evenly over what it may see.
     """
 
     strongest: Tensor
     found: Tensor
     previous_weight: Tensor
+    previous_top: Tensor
     uniform_previous: float
 
 
@@ -274,7 +279,8 @@ def probe_heads(
     order = sorted(by_story, key=needed.__getitem__)  # similar lengths together: less padding
     L, H = model.config.n_layer, model.config.n_head
     strongest = torch.empty(len(cases), L, H, dtype=torch.long)
-    previous_weight, uniform_previous, n_queries = torch.zeros(L, H), 0.0, 0
+    previous_weight, previous_top = torch.zeros(L, H), torch.zeros(L, H)
+    uniform_previous, n_queries = 0.0, 0
     for b in range(0, len(order), batch_size):
         chunk = order[b : b + batch_size]
         idx = pad_batch([ids[: needed[ids]] for ids in chunk], pad_id)
@@ -283,17 +289,24 @@ def probe_heads(
             for n in by_story[ids]:
                 q = cases[n].query
                 strongest[n] = maps[k, :, :, q, :q].argmax(dim=-1)  # (L, H): strongest earlier
-        # weight on the previous token, over real queries after the first token
-        real = (idx != pad_id)[:, 1:]  # (b, T-1)
-        on_previous = maps.diagonal(offset=-1, dim1=-2, dim2=-1)  # (b, L, H, T-1): t -> t-1
-        previous_weight += (on_previous * real[:, None, None, :]).sum(dim=(0, 3))
-        position = torch.arange(1, idx.shape[1]).expand_as(real)  # query t sees t + 1 tokens
-        uniform_previous += (1 / (position + 1))[real].sum().item()  # what an even spread gives
-        n_queries += int(real.sum())
+        # attention to the previous token, over real queries after the first token
+        real = idx != pad_id  # (b, T)
+        weight, top, uniform = previous_token_share(maps, real)  # means over this batch
+        n = int(real[:, 1:].sum())
+        previous_weight += n * weight
+        previous_top += n * top
+        uniform_previous += n * uniform
+        n_queries += n
     found = torch.stack(
         [torch.isin(strongest[n], torch.tensor(c.targets)) for n, c in enumerate(cases)]
     )  # (cases, L, H)
-    return HeadProbe(strongest, found, previous_weight / n_queries, uniform_previous / n_queries)
+    return HeadProbe(
+        strongest,
+        found,
+        previous_weight / n_queries,
+        previous_top / n_queries,
+        uniform_previous / n_queries,
+    )
 
 
 def held_out(cases: Sequence[PronounCase]) -> Tensor:

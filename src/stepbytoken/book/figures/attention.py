@@ -1,4 +1,4 @@
-"""Chapter 4's figures: attention weights as tables and heatmaps, scaling, and head probes.
+"""Chapter 4's figures: attention weights as tables and heatmaps, scaling, cost, head probes.
 
 Introduced in chapter 4.
 """
@@ -14,9 +14,16 @@ from torch import Tensor
 
 from stepbytoken.book.plots import PALETTE
 from stepbytoken.checks import check_int, check_str, check_tensor
+from stepbytoken.evaluation.attention_cost import AttentionCost
 from stepbytoken.nn import causal_mask
 
-__all__ = ["matrix_table", "plot_causal_weights", "plot_head_accuracy", "plot_scaling"]
+__all__ = [
+    "matrix_table",
+    "plot_attention_cost",
+    "plot_causal_weights",
+    "plot_head_accuracy",
+    "plot_scaling",
+]
 
 
 def matrix_table(
@@ -110,6 +117,67 @@ def plot_scaling(stats: Mapping[tuple[int, bool], Mapping[str, float]], n_keys: 
     axes[1].set_ylabel("softmax Jacobian size")
     axes[1].set_ylim(0, None)
     axes[0].legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_attention_cost(cost: AttentionCost) -> Figure:
+    """Time (left) and peak memory (right) of attention against the context length, log-log.
+
+    Each panel has the book's explicit attention and PyTorch's fused one; the right panel also
+    has the size of the ``T x T`` score matrices by arithmetic (dashed), and the left a line
+    growing as ``T**2`` through the explicit function's last point (dotted).
+
+    Parameters
+    ----------
+    cost : AttentionCost
+        From :func:`~stepbytoken.evaluation.attention_cost.attention_cost`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``cost`` is not an :class:`~stepbytoken.evaluation.attention_cost.AttentionCost`.
+
+    Examples
+    --------
+    >>> cost = AttentionCost((8, 16), {"explicit": (1e-3, 4e-3), "fused": (1e-3, 2e-3)},
+    ...                      {"explicit": (512, 2048), "fused": (64, 128)}, (256, 1024))
+    >>> [len(ax.get_lines()) for ax in plot_attention_cost(cost).axes]
+    [3, 3]
+
+    Introduced in chapter 4.
+    """
+    if not isinstance(cost, AttentionCost):
+        raise TypeError(f"cost must be an AttentionCost, got {type(cost).__name__}")
+    T = np.array(cost.lengths, dtype=float)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.3))
+    labels = {"explicit": "ours (stores the weights)", "fused": "PyTorch's fused"}
+    for colour, method in zip((PALETTE[1], PALETTE[0]), ("explicit", "fused"), strict=True):
+        left.plot(T, 1e3 * np.array(cost.seconds[method]), "o-", color=colour, label=labels[method])
+        right.plot(
+            T, np.array(cost.peak_bytes[method]) / 2**20, "o-", color=colour, label=labels[method]
+        )
+    last = 1e3 * cost.seconds["explicit"][-1]
+    left.plot(T, last * (T / T[-1]) ** 2, ":", color="#222222", label="grows as T²")
+    right.plot(
+        T,
+        np.array(cost.score_bytes) / 2**20,
+        "--",
+        color="#222222",
+        label="T × T scores, by arithmetic",
+    )
+    for ax in (left, right):
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks(T, [str(int(t)) for t in T])
+        ax.set_xlabel("context length T (tokens)")
+        ax.legend(fontsize=8)
+    left.set_ylabel("time per call (ms)")
+    right.set_ylabel("peak memory (MiB)")
     fig.tight_layout()
     return fig
 
