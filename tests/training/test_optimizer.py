@@ -1,11 +1,12 @@
-"""Tests for stepbytoken.training.optimizer: which parameters AdamW decays."""
+"""Tests for stepbytoken.training.optimizer: which parameters AdamW decays, and AdamW by hand."""
 
 from __future__ import annotations
 
 import pytest
+import torch
 from torch import nn
 
-from stepbytoken.training import configure_optimizer
+from stepbytoken.training import adamw_by_hand, configure_optimizer
 
 
 class TinyLM(nn.Module):
@@ -40,3 +41,52 @@ def test_frozen_parameters_are_left_out():
         p.requires_grad_(False)
     with pytest.raises(ValueError, match="no trainable"):
         configure_optimizer(model, lr=1e-3, weight_decay=0.1)
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+@pytest.mark.parametrize("betas", [(0.9, 0.95), (0.5, 0.999)])
+def test_adamw_by_hand_matches_torch(weight_decay, betas):
+    g = torch.Generator().manual_seed(0)
+    start = torch.randn(4, 3, generator=g, dtype=torch.float64)
+    grads = [torch.randn(4, 3, generator=g, dtype=torch.float64) for _ in range(6)]
+    by_hand = adamw_by_hand(start, grads, lr=0.05, weight_decay=weight_decay, betas=betas)
+
+    w = start.clone().requires_grad_(True)
+    optimizer = torch.optim.AdamW([w], lr=0.05, weight_decay=weight_decay, betas=betas, eps=1e-8)
+    for grad in grads:
+        w.grad = grad.clone()
+        optimizer.step()
+    torch.testing.assert_close(by_hand, w.detach(), rtol=0, atol=1e-12)
+    assert not torch.equal(by_hand, start)  # it moved
+    assert torch.equal(start, start.clone())  # and the start tensor was left alone
+
+
+def test_adamw_by_hand_first_step_is_lr_against_the_sign():
+    grad = torch.tensor([1e3, -1e-3, 2.0])
+    w = adamw_by_hand(torch.zeros(3), [grad], lr=0.01, weight_decay=0.0, eps=1e-12)
+    torch.testing.assert_close(w, -0.01 * grad.sign())
+
+
+def test_adamw_by_hand_decay_shrinks_weights_without_gradient():
+    w = adamw_by_hand(torch.ones(2), [torch.zeros(2)] * 3, lr=0.1, weight_decay=0.5)
+    torch.testing.assert_close(w, torch.full((2,), 0.95**3))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"weight": torch.zeros(2, dtype=torch.long)}, ValueError, "floating"),
+        ({"grads": [torch.zeros(3)]}, ValueError, "shape"),
+        ({"lr": 0.0}, ValueError, "lr must be"),
+        ({"weight_decay": -1.0}, ValueError, "weight_decay"),
+        ({"betas": (0.9, 1.0)}, ValueError, "betas"),
+        ({"betas": (0.9,)}, ValueError, "two numbers"),
+        ({"eps": 0.0}, ValueError, "eps"),
+        ({"weight": [0.0, 0.0]}, TypeError, "torch.Tensor"),
+    ],
+)
+def test_adamw_by_hand_rejects_bad_arguments(kwargs, error, match):
+    args = {"weight": torch.zeros(2), "grads": [torch.ones(2)], "lr": 0.1, "weight_decay": 0.1}
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        adamw_by_hand(**args)

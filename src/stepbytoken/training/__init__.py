@@ -7,7 +7,7 @@ from stepbytoken.training.batches import check_token_stream, get_batch
 from stepbytoken.training.config import StepRecord, TrainConfig, TrainResult
 from stepbytoken.training.landscape import DescentPath, Valley, gradient_descent, loss_grid
 from stepbytoken.training.loop import estimate_loss, train
-from stepbytoken.training.optimizer import configure_optimizer
+from stepbytoken.training.optimizer import adamw_by_hand, configure_optimizer
 from stepbytoken.training.schedule import lr_schedule
 from stepbytoken.training.word2vec import train_word_vectors
 
@@ -17,6 +17,7 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "Valley",
+    "adamw_by_hand",
     "check_token_stream",
     "configure_optimizer",
     "estimate_loss",

@@ -1,16 +1,18 @@
-"""The optimiser: AdamW, with weight decay on weight matrices only.
+"""The optimiser: AdamW, with weight decay on weight matrices only, and its update by hand.
 
 Introduced in chapter 6.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 
-from stepbytoken.checks import check_float
+from stepbytoken.checks import check_float, check_tensor
 
-__all__ = ["configure_optimizer"]
+__all__ = ["adamw_by_hand", "configure_optimizer"]
 
 
 def configure_optimizer(
@@ -82,3 +84,82 @@ def configure_optimizer(
         if params
     ]
     return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps)
+
+
+def adamw_by_hand(
+    weight: torch.Tensor,
+    grads: Sequence[torch.Tensor],
+    *,
+    lr: float,
+    weight_decay: float,
+    betas: tuple[float, float] = (0.9, 0.95),
+    eps: float = 1e-8,
+) -> torch.Tensor:
+    """Apply AdamW's update to ``weight`` once per gradient in ``grads``, written out by hand.
+
+    The moments ``m`` and ``v`` start at zero; step ``t = 1, 2, ...`` updates them, corrects
+    their bias towards zero, shrinks the weight by ``lr * weight_decay`` (decoupled weight
+    decay, as ``torch.optim.AdamW`` applies it) and moves it by ``lr * m_hat / (sqrt(v_hat) +
+    eps)``. With the same arguments the result matches ``torch.optim.AdamW`` to rounding error.
+
+    Introduced in chapter 6.
+
+    Parameters
+    ----------
+    weight : torch.Tensor
+        The starting weight, a floating-point tensor (not changed).
+    grads : sequence of torch.Tensor
+        One gradient per step, each of ``weight``'s shape.
+    lr : float
+        Learning rate (> 0), the same at every step.
+    weight_decay : float
+        Decoupled weight decay (>= 0).
+    betas : tuple of float, default (0.9, 0.95)
+        Decay rates of the two moving averages, each in ``[0, 1)``.
+    eps : float, default 1e-8
+        Added to the denominator (> 0).
+
+    Returns
+    -------
+    torch.Tensor
+        The weight after ``len(grads)`` steps.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a tensor has the wrong type, dtype or shape, or a number is out of range.
+
+    Examples
+    --------
+    The first step moves every entry by about ``lr`` against the sign of its gradient:
+
+    >>> w = adamw_by_hand(torch.zeros(2), [torch.tensor([3.0, -0.5])], lr=0.1, weight_decay=0.0)
+    >>> [round(v, 4) for v in w.tolist()]
+    [-0.1, 0.1]
+    """
+    weight = check_tensor("weight", weight, integer=False)
+    lr = check_float("lr", lr, minimum=0, open_minimum=True)
+    weight_decay = check_float("weight_decay", weight_decay, minimum=0)
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
+    beta1, beta2 = (check_float("betas", b, minimum=0, maximum=1, open_maximum=True) for b in betas)
+    eps = check_float("eps", eps, minimum=0, open_minimum=True)
+    for g in grads:
+        check_tensor("a gradient", g, integer=False)
+        if g.shape != weight.shape:
+            raise ValueError(
+                f"each gradient must have the weight's shape {tuple(weight.shape)}, "
+                f"got {tuple(g.shape)}"
+            )
+
+    theta = weight.detach().clone()
+    m = torch.zeros_like(theta)  # running average of the gradient
+    v = torch.zeros_like(theta)  # running average of its square
+    for t, g in enumerate(grads, start=1):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        m_hat = m / (1 - beta1**t)  # both averages start at zero: undo that bias
+        v_hat = v / (1 - beta2**t)
+        theta = theta - lr * weight_decay * theta  # decoupled weight decay
+        theta = theta - lr * m_hat / (v_hat.sqrt() + eps)
+    return theta
