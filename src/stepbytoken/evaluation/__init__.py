@@ -10,22 +10,38 @@ from stepbytoken.evaluation.ablation import (
     depth_profile,
     unigram_loss,
 )
+from stepbytoken.evaluation.agreement import (
+    AgreementCase,
+    agreement_accuracy,
+    agreement_cases,
+)
 from stepbytoken.evaluation.analogies import (
     answer_analogies,
     evaluate_analogies,
     top_answers,
 )
+from stepbytoken.evaluation.attention_cost import (
+    AttentionCost,
+    attention_cost,
+    growth_exponent,
+    peak_bytes,
+    score_matrix_bytes,
+)
 from stepbytoken.evaluation.attention_stats import (
     diagonal_spread,
     effective_keys,
+    previous_token_share,
     softmax_jacobian_norm,
 )
 from stepbytoken.evaluation.compression import compression, compression_curve
+from stepbytoken.evaluation.contextual import contextual_vectors, mean_pairwise_cosine
 from stepbytoken.evaluation.decoding import (
     compare_decoders,
     effective_choices,
     first_token_hits,
+    mean_and_error,
     next_token_logits,
+    paired_difference,
     token_log_probs,
 )
 from stepbytoken.evaluation.diversity import distinct_n, repeated_ngram_fraction
@@ -55,19 +71,34 @@ from stepbytoken.evaluation.probes import (
     pronoun_cases,
     stories_of,
 )
-from stepbytoken.evaluation.repetition import copy_probabilities
+from stepbytoken.evaluation.repetition import Loop, copy_probabilities, copy_trend, find_loop
 from stepbytoken.evaluation.scaling import non_embedding_parameters
 from stepbytoken.evaluation.training_samples import SampleRecorder, real_word_share
 
 __all__ = [
     "ablated_config",
+    "agreement_accuracy",
+    "agreement_cases",
+    "AgreementCase",
     "answer_analogies",
     "answer_questions",
+    "attention_cost",
+    "AttentionCost",
+    "growth_exponent",
+    "peak_bytes",
+    "previous_token_share",
+    "score_matrix_bytes",
     "compare_decoders",
     "compare_variants",
     "compression",
     "compression_curve",
+    "contextual_vectors",
     "copy_probabilities",
+    "copy_trend",
+    "find_loop",
+    "Loop",
+    "mean_and_error",
+    "paired_difference",
     "depth_profile",
     "DepthProfile",
     "diagonal_spread",
@@ -81,6 +112,7 @@ __all__ = [
     "HeadProbe",
     "held_out",
     "MAX_ANSWER_TOKENS",
+    "mean_pairwise_cosine",
     "nearest_neighbours",
     "neighbour_overlap",
     "next_token_logits",

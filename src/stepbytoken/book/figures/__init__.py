@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stepbytoken.book.figures.attention import (
     matrix_table,
+    plot_attention_cost,
     plot_causal_weights,
     plot_head_accuracy,
     plot_scaling,
@@ -60,6 +61,7 @@ from stepbytoken.book.figures.transformer import (
 
 __all__ = [
     "matrix_table",
+    "plot_attention_cost",
     "plot_attention_maps",
     "plot_causal_weights",
     "plot_head_accuracy",
