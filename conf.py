@@ -44,7 +44,8 @@ source_suffix = {".md": "myst-nb", ".rst": "restructuredtext"}
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "deflist", "substitution"]
 myst_heading_anchors = 3
 nb_execution_mode = "cache"
-nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
+# SBT_NB_CACHE lets a second build (a build folder of its own) keep its own execution cache.
+nb_execution_cache_path = os.environ.get("SBT_NB_CACHE", str(ROOT / "_build" / ".jupyter_cache"))
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
