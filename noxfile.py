@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -99,6 +100,11 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[tests]")
     session.run("python", "benchmarks/bench_bpe.py", *session.posargs)
     session.run("python", "benchmarks/bench_model.py")
+    # gpt.js in headless Chromium, on the built site ($SBT_SITE_DIR or _build/html)
+    if (Path(os.environ.get("SBT_SITE_DIR", HTML)) / "_static" / "gpt.js").exists():
+        session.run("python", "benchmarks/bench_browser.py")
+    else:
+        session.warn("bench_browser.py not run: no built site; run `nox -s docs` first")
 
 
 @nox.session

@@ -4,6 +4,9 @@
   copied from the installed ``plotly`` package, the book's widget scripts from ``stepbytoken``.
   A figure names what it needs (``data-sbt-requires``); a page loads each file once, and the
   copies that a widget inlines for notebooks (``data-sbt-inline``) are removed from the page.
+* Ships the weights of the models that live figures run in the browser (``gpt.js``): each
+  file of :func:`stepbytoken.book.live.live_model_files` is copied to
+  ``_static/models/<name>/model.safetensors``; only pages with a live figure fetch it.
 * Drops jupyter-sphinx's Thebe files, which it links on every page but does not ship.
 * Refuses remote scripts and stylesheets: the site must work with no network. The CDN scripts
   that jupyter-sphinx adds by default (require.js, the ipywidgets embed script) are dropped; any
@@ -70,6 +73,18 @@ def copy_vendored(app: Sphinx, exc: Exception | None) -> None:
     static.mkdir(parents=True, exist_ok=True)
     for name, source in vendored_files().items():
         shutil.copyfile(source, static / name)
+
+
+def copy_live_models(app: Sphinx, exc: Exception | None) -> None:
+    """Copy each live model's weights to ``_static/models/<name>/model.safetensors``."""
+    if exc is not None or app.builder.format != "html":
+        return
+    from stepbytoken.book.live import live_model_files
+
+    for name, source in live_model_files().items():
+        target = Path(app.outdir) / "_static" / "models" / name / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
 
 
 def is_remote(url: str) -> bool:
@@ -235,5 +250,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", merge_contents)
     app.connect("html-page-context", page_assets, priority=900)
     app.connect("build-finished", copy_vendored)
+    app.connect("build-finished", copy_live_models)
     app.connect("build-finished", offer_plain_notebooks)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -36,7 +36,13 @@ PLOTLY_CONFIG: dict[str, Any] = {
 
 #: Files a widget kind needs besides ``sbt-widgets.js``, its own ``widget-KIND.js`` and
 #: ``widget-KIND.css`` (all in ``stepbytoken/book/static``; the latter two only if they exist).
-WIDGET_REQUIRES: dict[str, tuple[str, ...]] = {"tokenizer": ("bpe.js",)}
+WIDGET_REQUIRES: dict[str, tuple[str, ...]] = {
+    "tokenizer": ("bpe.js",),
+    # the live figures run the reference model in the browser (gpt.js needs bpe.js for text)
+    "live-next-token": ("bpe.js", "gpt.js"),
+    "live-sampler": ("bpe.js", "gpt.js"),
+    "live-attention": ("bpe.js", "gpt.js"),
+}
 
 
 @cache
