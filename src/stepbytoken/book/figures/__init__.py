@@ -27,6 +27,13 @@ from stepbytoken.book.figures.learning import (
     plot_model_sizes,
     plot_training_samples,
 )
+from stepbytoken.book.figures.live import (
+    live_next_token_widget,
+    live_sampler_widget,
+    next_token_state,
+    sampler_state,
+)
+from stepbytoken.book.figures.live_attention import live_attention_widget
 from stepbytoken.book.figures.ngrams import (
     generation_widget,
     next_token_widget,
@@ -60,9 +67,14 @@ from stepbytoken.book.figures.transformer import (
 )
 
 __all__ = [
+    "live_next_token_widget",
+    "live_sampler_widget",
+    "next_token_state",
+    "sampler_state",
     "matrix_table",
     "plot_attention_cost",
     "plot_attention_maps",
+    "live_attention_widget",
     "plot_causal_weights",
     "plot_head_accuracy",
     "plot_scaling",
