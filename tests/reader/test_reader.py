@@ -35,8 +35,11 @@ CACHE = SITE.parent / ".jupyter_cache"
 VENV = ROOT / "_build" / "reader-venv"
 END_OF_CELL = "<<<sbt: end of cell {}>>>"
 END_RE = re.compile(r"<<<sbt: end of cell (\d+)>>>\n")
-#: The one allowed difference: a duration, such as "12 s", "3.4 s" or "250 ms".
-DURATION = re.compile(r"\d[\d,]*(?:\.\d+)?\s?(?:s|ms|seconds|min|minutes)\b")
+#: The one allowed difference: a duration, such as "12 s", "3.4 s" or "250 ms", or an exponent
+#: fitted to durations ("time as T^2.1", chapter 4's cost of attention).
+DURATION = re.compile(
+    r"\d[\d,]*(?:\.\d+)?\s?(?:s|ms|seconds|min|minutes)\b|time as T\^\d+(?:\.\d+)?"
+)
 
 
 def load(path: Path) -> Any:
