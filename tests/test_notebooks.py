@@ -32,7 +32,7 @@ notebooks = load_ext("notebooks")
 PAGES = sorted(notebooks.CHAPTERS.glob("[0-9][0-9]-*.md"))
 SITE = Path(os.environ.get("SBT_SITE_DIR", ROOT / "_build" / "html"))
 EXECUTED = SITE.parent / "jupyter_execute"
-TIMING = re.compile(r"_seconds$")
+TIMING = re.compile(r"_seconds$|_time_exp_")  # glued timings, and exponents fitted to them
 
 SOURCE = '''\
 import functools
