@@ -74,6 +74,29 @@ def live_model_spec(name: str = "reference") -> dict[str, Any]:
     }
 
 
+def shipped_spec(model: Any, tokenizer: Any = None, name: str = "reference") -> dict[str, Any]:
+    """Return :func:`live_model_spec` of ``name``, checked against ``model`` (and ``tokenizer``).
+
+    A live figure computes its default state with ``model`` in Python and the reader's with the
+    shipped weights in the browser; both must be the same model.
+
+    Raises
+    ------
+    ValueError
+        If a field of the model's configuration, or the tokenizer, differs from the shipped one.
+
+    Introduced in chapter 1.
+    """
+    spec = live_model_spec(name)
+    config = getattr(model, "config", None)
+    differs = [k for k, v in spec["config"].items() if getattr(config, k, v) != v]
+    if differs:
+        raise ValueError(f"model is not the shipped model {name!r}: {', '.join(differs)} differ")
+    if tokenizer is not None and tokenizer.to_dict() != spec["tokenizer"]:
+        raise ValueError(f"tokenizer is not the one shipped with the model {name!r}")
+    return spec
+
+
 def live_model_files() -> dict[str, Path]:
     """Return the weights file of every live model, by name (what the site copies).
 

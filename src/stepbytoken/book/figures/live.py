@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
-from stepbytoken.book.live import live_model_spec
+from stepbytoken.book.live import shipped_spec
 from stepbytoken.checks import check_float, check_int, check_str
 from stepbytoken.generation import next_token_distribution
 from stepbytoken.nn.interface import LanguageModel, check_language_model, eval_mode
@@ -31,10 +31,8 @@ __all__ = [
 
 _MASK = 0xFFFFFFFF  # arithmetic on 32-bit unsigned ints, as JavaScript's bitwise operators
 
+
 #: Configuration fields that must agree between the model given and the weights the page loads.
-_MATCHING_FIELDS = ("vocab_size", "block_size", "n_layer", "n_head", "d_model")
-
-
 def _prompt_ids(model: LanguageModel, tokenizer: BPETokenizer, prompt: str) -> dict[str, Any]:
     """Check ``prompt`` and return its ids, windowed to the model's ``block_size``."""
     check_language_model(model)
@@ -244,16 +242,7 @@ def sampler_state(
 
 def _model_spec(model: LanguageModel, name: str) -> dict[str, Any]:
     """The spec of the shipped weights ``name``, checked against ``model``'s configuration."""
-    spec = live_model_spec(name)
-    config = getattr(model, "config", None)
-    for field in _MATCHING_FIELDS:
-        ours = getattr(config, field, None)
-        if ours != spec["config"].get(field):
-            raise ValueError(
-                f"the model's {field} is {ours}, but the shipped weights {name!r} have "
-                f"{spec['config'].get(field)}: pass the model those weights hold"
-            )
-    return spec
+    return shipped_spec(model, name=name)
 
 
 def live_next_token_widget(

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
-from stepbytoken.book.live import live_model_spec
+from stepbytoken.book.live import shipped_spec
 from stepbytoken.checks import check_int, check_str
 from stepbytoken.nn import GPT
 from stepbytoken.tokenizers import BPETokenizer
@@ -143,12 +143,7 @@ def live_attention_data(
             f"start must be a (layer, head) with layer < {config.n_layer} and head < "
             f"{config.n_head}, got {start!r}"
         )
-    spec = live_model_spec(name)
-    differs = [k for k, v in spec["config"].items() if getattr(config, k, v) != v]
-    if differs:
-        raise ValueError(f"model is not the shipped model {name!r}: {', '.join(differs)} differ")
-    if tokenizer.to_dict() != spec["tokenizer"]:
-        raise ValueError(f"tokenizer is not the one shipped with the model {name!r}")
+    spec = shipped_spec(model, tokenizer, name)
     ids = tokenizer.encode(prefix + text, allowed_special="all")
     windowed = len(ids) > config.block_size
     ids = ids[-config.block_size :]
