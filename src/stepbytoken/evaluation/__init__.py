@@ -59,7 +59,9 @@ from stepbytoken.evaluation.facts import (
     fact_accuracy,
     question_prompt,
 )
+from stepbytoken.evaluation.judge import RULES, Verdict, final_answer, judge
 from stepbytoken.evaluation.perplexity import perplexity, token_probs
+from stepbytoken.evaluation.preferences import PreferencePair, preference_pairs
 from stepbytoken.evaluation.probes import (
     PRONOUN,
     HeadProbe,
@@ -109,7 +111,9 @@ __all__ = [
     "fact_accuracy",
     "question_prompt",
     "first_token_hits",
+    "final_answer",
     "HeadProbe",
+    "judge",
     "held_out",
     "MAX_ANSWER_TOKENS",
     "mean_pairwise_cosine",
@@ -120,12 +124,15 @@ __all__ = [
     "offset_consistency",
     "pad_batch",
     "perplexity",
+    "PreferencePair",
+    "preference_pairs",
     "prefers_right_pronoun",
     "probe_heads",
     "PRONOUN",
     "pronoun_cases",
     "PronounCase",
     "real_word_share",
+    "RULES",
     "repeated_ngram_fraction",
     "same_label_share",
     "SampleRecorder",
@@ -136,6 +143,7 @@ __all__ = [
     "token_probs",
     "top_answers",
     "unigram_loss",
+    "Verdict",
     "VARIANTS",
     "word_token_vectors",
 ]

@@ -20,8 +20,9 @@ from stepbytoken.nn.ngram import SMOOTHINGS, NGramModel
 from stepbytoken.nn.norms import NORMS, RMSNorm, make_norm
 from stepbytoken.nn.parameters import count_parameters, parameter_breakdown, parameter_count
 from stepbytoken.nn.positions import POSITIONS, RotaryEmbedding, sinusoidal_positions
+from stepbytoken.nn.vocab_resize import grow_vocab
 from stepbytoken.nn.word2vec import sgns_grads, sgns_loss, skipgram_pairs
-from stepbytoken.nn.word_vectors import WordVectors, cosine_similarity
+from stepbytoken.nn.word_vectors import UnknownWordError, WordVectors, cosine_similarity
 
 __all__ = [
     "Block",
@@ -39,12 +40,14 @@ __all__ = [
     "RotaryEmbedding",
     "SMOOTHINGS",
     "SwiGLU",
+    "UnknownWordError",
     "WordVectors",
     "causal_mask",
     "check_language_model",
     "cosine_similarity",
     "count_parameters",
     "eval_mode",
+    "grow_vocab",
     "make_norm",
     "model_device",
     "parameter_breakdown",

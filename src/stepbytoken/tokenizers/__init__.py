@@ -7,8 +7,17 @@ from stepbytoken.tokenizers.bpe import (
     SPLIT_PATTERN,
     Pair,
     apply_merges,
+    apply_merges_naive,
     get_stats,
     merge,
+)
+from stepbytoken.tokenizers.chat import (
+    CHAT_TOKENS,
+    ChatEncoding,
+    chat_prompt,
+    chat_tokenizer,
+    decode_chat,
+    encode_chat,
 )
 from stepbytoken.tokenizers.serialization import FORMAT_VERSION
 from stepbytoken.tokenizers.tokenizer import BPETokenizer, train_naive
@@ -18,6 +27,8 @@ from stepbytoken.tokenizers.vocab import BOS, UNK, WordVocab, encode_lines
 __all__ = [
     "BOS",
     "BPETokenizer",
+    "CHAT_TOKENS",
+    "ChatEncoding",
     "FORMAT_VERSION",
     "N_BYTES",
     "Pair",
@@ -25,6 +36,11 @@ __all__ = [
     "UNK",
     "WordVocab",
     "apply_merges",
+    "apply_merges_naive",
+    "chat_prompt",
+    "chat_tokenizer",
+    "decode_chat",
+    "encode_chat",
     "encode_lines",
     "get_stats",
     "learn_merges",

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from stepbytoken.training.backprop import mlp_gradients_by_hand, mlp_loss
 from stepbytoken.training.batches import check_token_stream, get_batch
+from stepbytoken.training.chat_batches import chat_batch
 from stepbytoken.training.config import StepRecord, TrainConfig, TrainResult
+from stepbytoken.training.distributed import (
+    all_reduce_mean,
+    barrier,
+    close_distributed,
+    init_distributed,
+    is_main_process,
+    process_group,
+    shard,
+    world,
+)
 from stepbytoken.training.landscape import DescentPath, Valley, gradient_descent, loss_grid
 from stepbytoken.training.loop import estimate_loss, train
 from stepbytoken.training.optimizer import adamw_by_hand, configure_optimizer
@@ -18,15 +29,24 @@ __all__ = [
     "TrainResult",
     "Valley",
     "adamw_by_hand",
+    "all_reduce_mean",
+    "barrier",
+    "chat_batch",
     "check_token_stream",
+    "close_distributed",
     "configure_optimizer",
     "estimate_loss",
     "get_batch",
     "gradient_descent",
+    "init_distributed",
+    "is_main_process",
     "loss_grid",
     "lr_schedule",
     "mlp_gradients_by_hand",
     "mlp_loss",
+    "process_group",
+    "shard",
     "train",
     "train_word_vectors",
+    "world",
 ]
