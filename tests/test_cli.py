@@ -61,6 +61,9 @@ def test_each_recipe_parses_its_defaults():
         (["train", "reference", "--steps", "0"], "argument --steps: must be an int >= 1, got '0'"),
         (["train", "reference", "--steps", "x"], "argument --steps: must be an int >= 1, got 'x'"),
         (["corpus", "--nope"], "unrecognized arguments: --nope"),
+        (["corpus", "--out", ""], "argument --out: must be a non-empty path, got ''"),
+        (["train", "reference", "--out", " "], "argument --out: must be a non-empty path"),
+        (["train", "reference", "--device", "tpu"], "argument --device: invalid choice: 'tpu'"),
     ],
 )
 def test_a_bad_argument_gives_a_clear_error(capsys, argv, message):
@@ -73,3 +76,21 @@ def test_a_bad_argument_gives_a_clear_error(capsys, argv, message):
 
 def test_parser_is_an_argparse_parser():
     assert isinstance(build_parser(), argparse.ArgumentParser)
+
+
+def test_every_recipe_writes_outside_the_package_by_default_and_refuses_empty_paths(capsys):
+    parser = build_parser()
+    for recipe in RECIPES:
+        args = parser.parse_args(recipe.NAME.split())
+        assert args.out.parts[0] == "stepbytoken-artifacts" and args.force is False
+        with pytest.raises(SystemExit):
+            parser.parse_args([*recipe.NAME.split(), "--out", ""])
+        assert "must be a non-empty path" in capsys.readouterr().err
+
+
+def test_help_says_where_a_recipe_writes(capsys):
+    for recipe in RECIPES:
+        with pytest.raises(SystemExit):
+            main([*recipe.NAME.split(), "--help"])
+        out = "".join(capsys.readouterr().out.split())  # help wraps lines, even at hyphens
+        assert "(default:./stepbytoken-artifacts/" in out and "--force" in out

@@ -1,17 +1,23 @@
 """The package's recipes on the command line: ``python -m stepbytoken COMMAND``.
 
 Every artifact that ships inside the package is rebuilt by one recipe
-(:data:`stepbytoken.recipes.RECIPES`), which prints the SHA-256 to pin in the code.
+(:data:`stepbytoken.recipes.RECIPES`), which prints the SHA-256 to pin in the code. Recipes
+write under ``./stepbytoken-artifacts/`` unless given ``--out``, and run unchanged under
+``torchrun --nproc_per_node N -m stepbytoken ...``: the processes join one process group
+(:func:`~stepbytoken.training.process_group`), train together, and only rank 0 prints and writes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from stepbytoken.recipes import GROUPS, RECIPES
+from stepbytoken.training import is_main_process, process_group
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,9 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run a recipe; returns the process exit code."""
+    """Run a recipe; returns the process exit code.
+
+    Under ``torchrun`` the recipe runs in a process group on its ``--device`` (the CPU for
+    recipes without one); the processes other than rank 0 print nothing.
+    """
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    with process_group(getattr(args, "device", "cpu")):
+        if is_main_process():
+            return args.run(args)
+        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+            return args.run(args)
 
 
 if __name__ == "__main__":

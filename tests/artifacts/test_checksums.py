@@ -50,3 +50,19 @@ def test_check_sha256_refuses_what_is_not_a_digest(bad):
 @given(digest=st.text(alphabet="0123456789abcdefABCDEF", min_size=64, max_size=64))
 def test_check_sha256_accepts_any_case(digest):
     assert check_sha256("sha256", digest) == digest.lower()
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "match"),
+    [
+        (None, TypeError, "path must be a str or path, got NoneType"),
+        (b"a.bin", TypeError, "path must be a str or path, got bytes"),
+        ("", ValueError, "path must be a non-empty path"),
+        ("a\ud800b", ValueError, "path cannot be encoded as a file name"),
+    ],
+)
+def test_hashing_and_reading_refuse_what_is_not_a_path(path, error, match):
+    with pytest.raises(error, match=match):
+        file_sha256(path)
+    with pytest.raises(error, match=match):
+        read_checked(path, "0" * 64)

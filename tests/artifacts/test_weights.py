@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stepbytoken.artifacts import file_sha256, load_weights, save_weights
+from stepbytoken.artifacts import file_sha256, load_weights, parse_weights, save_weights
 from stepbytoken.nn import GPT, GPTConfig
 
 
@@ -155,3 +155,60 @@ def test_round_trip_any_tensors(tmp_path_factory, shapes, dtype, seed):
     for name, tensor in state.items():
         assert loaded[name].dtype == tensor.dtype and loaded[name].shape == tensor.shape
         assert torch.equal(loaded[name], tensor)
+
+
+def test_a_name_safetensors_reserves_is_refused(tmp_path):
+    # A tensor named "__metadata__" would make a file that no reader accepts.
+    with pytest.raises(ValueError, match="safetensors reserves the names") as info:
+        save_weights({"__metadata__": torch.ones(2), "w": torch.ones(1)}, tmp_path / "w.st")
+    assert "'__metadata__'" in str(info.value)
+    assert not any(tmp_path.iterdir())
+
+
+def test_an_interrupted_save_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "w.safetensors"
+    digest = save_weights({"w": torch.ones(3)}, path)
+
+    def fail(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pathlib.Path.write_bytes", fail)  # interrupted mid-write
+    with pytest.raises(KeyboardInterrupt):
+        save_weights({"w": torch.zeros(3)}, path)
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]  # no temporary left
+    assert torch.equal(load_weights(path, sha256=digest)["w"], torch.ones(3))
+
+
+def test_malformed_tied_metadata_is_refused():
+    from safetensors.torch import save
+
+    for metadata in ({"stepbytoken": "not json"}, {"stepbytoken": '{"tied": [1]}'}):
+        data = save({"w": torch.ones(1)}, metadata=metadata)
+        with pytest.raises(ValueError, match="mine.safetensors"):
+            parse_weights(data, source="mine.safetensors")
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "match"),
+    [
+        (None, TypeError, "path must be a str or path, got NoneType"),
+        (3, TypeError, "path must be a str or path, got int"),
+        ("", ValueError, "path must be a non-empty path"),
+        ("a\ud800b.safetensors", ValueError, "path cannot be encoded as a file name"),
+    ],
+)
+def test_save_weights_refuses_what_is_not_a_path(path, error, match):
+    with pytest.raises(error, match=match):
+        save_weights({"w": torch.zeros(2)}, path)
+
+
+def test_parse_weights_refuses_what_is_not_bytes_by_name(tmp_path):
+    save_weights({"w": torch.zeros(2)}, tmp_path / "w.safetensors")
+    data = (tmp_path / "w.safetensors").read_bytes()
+    assert parse_weights(bytearray(data))["w"].tolist() == [0.0, 0.0]
+    for bad in (None, "text", 0.0, [1, 2]):
+        with pytest.raises(TypeError, match="data must be bytes"):
+            parse_weights(bad)
+    with pytest.raises(TypeError, match="source must be a str or path, got int"):
+        parse_weights(data, source=3)

@@ -126,3 +126,11 @@ def test_loss_grid_validates_its_arguments():
         loss_grid(Valley(), [], [0.0])
     with pytest.raises(ValueError, match="returned shape"):
         loss_grid(lambda w: w.sum(), [0.0, 1.0], [0.0])
+
+
+@pytest.mark.parametrize("angle", [math.nan, math.inf, -math.inf])
+def test_valley_refuses_a_non_finite_angle(angle):
+    with pytest.raises(ValueError, match="angle must be a finite number of degrees"):
+        Valley(angle=angle)
+    with pytest.raises(TypeError, match="angle must be a number of degrees"):
+        Valley(angle=None)

@@ -90,3 +90,62 @@ def test_adamw_by_hand_rejects_bad_arguments(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         adamw_by_hand(**args)
+
+
+def test_configured_adamw_updates_exactly_as_the_per_tensor_loop():
+    # configure_optimizer asks for foreach=True (one call for all tensors); on the CPU it must
+    # give bit for bit the weights of PyTorch's default there, a loop over the tensors.
+    def run(make):
+        model = torch.nn.Sequential(torch.nn.Embedding(7, 4), torch.nn.Linear(4, 7))
+        torch.manual_seed(0)
+        for p in model.parameters():
+            p.data.normal_()
+        optimizer = make(model)
+        x = torch.arange(7)
+        for _ in range(5):
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), (x + 1) % 7).backward()
+            optimizer.step()
+        return [p.detach().clone() for p in model.parameters()]
+
+    configured = run(lambda m: configure_optimizer(m, lr=0.1, weight_decay=0.1))
+    assert configure_optimizer(torch.nn.Linear(2, 2), lr=0.1, weight_decay=0.1).defaults["foreach"]
+    looped = run(
+        lambda m: torch.optim.AdamW(
+            [
+                {"params": [m[1].weight], "weight_decay": 0.1},
+                {"params": [m[0].weight, m[1].bias], "weight_decay": 0.0},
+            ],
+            lr=0.1,
+            betas=(0.9, 0.95),
+            eps=1e-8,
+            foreach=False,
+        )
+    )
+    assert all(torch.equal(a, b) for a, b in zip(configured, looped, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"betas": None}, TypeError, "betas must be two numbers in"),
+        ({"betas": "ab"}, TypeError, "betas must be two numbers in"),
+        ({"betas": []}, ValueError, "betas must be two numbers in"),
+        ({"betas": (0.9, float("nan"))}, ValueError, r"betas\[1\] must be a finite number"),
+        ({"betas": (0.9, None)}, TypeError, r"betas\[1\] must be a finite number"),
+        ({"betas": (1.0, 0.9)}, ValueError, r"betas\[0\] must be a finite number in \[0, 1\)"),
+        ({"eps": None}, TypeError, "eps must be a finite number > 0"),
+        ({"eps": True}, TypeError, "eps must be a finite number > 0"),
+        ({"eps": -1}, ValueError, "eps must be a finite number > 0"),
+        ({"eps": float("nan")}, ValueError, "eps must be a finite number > 0"),
+        ({"eps": float("inf")}, ValueError, "eps must be a finite number > 0"),
+    ],
+)
+def test_configure_optimizer_refuses_bad_betas_and_eps(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        configure_optimizer(nn.Linear(2, 2), lr=1e-3, weight_decay=0.1, **kwargs)
+
+
+def test_configure_optimizer_passes_betas_and_eps_on():
+    opt = configure_optimizer(nn.Linear(2, 2), lr=1e-3, weight_decay=0.1, betas=[0.8, 0.9], eps=1)
+    assert opt.defaults["betas"] == (0.8, 0.9) and opt.defaults["eps"] == 1.0

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from os import PathLike
-from pathlib import Path
 
-from stepbytoken.checks import check_str
+from stepbytoken.checks import check_path, check_str
 
 __all__ = ["check_sha256", "file_sha256", "read_checked"]
 
@@ -76,6 +75,8 @@ def file_sha256(path: str | PathLike[str]) -> str:
 
     Raises
     ------
+    TypeError, ValueError
+        If ``path`` is not a usable path (see :func:`~stepbytoken.checks.check_path`).
     FileNotFoundError
         If there is no such file.
 
@@ -88,7 +89,7 @@ def file_sha256(path: str | PathLike[str]) -> str:
     ...     file_sha256(path)[:16]  # the SHA-256 of zero bytes
     'e3b0c44298fc1c14'
     """
-    path = Path(path)
+    path = check_path("path", path)
     if not path.is_file():
         raise FileNotFoundError(f"file not found: {path}")
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -108,8 +109,8 @@ def read_checked(
     sha256 : str
         Its expected SHA-256 (64 hex digits, any case).
     missing_hint : str, optional
-        What to do when the file is missing (e.g. the command that rebuilds it), added to the
-        error.
+        What to do when the file is missing or damaged (e.g. the command that rebuilds it),
+        added to the error.
 
     Returns
     -------
@@ -135,14 +136,15 @@ def read_checked(
     b'hi'
     """
     expected = check_sha256("sha256", sha256)
-    path = Path(path)
+    path = check_path("path", path)
+    hint = f"; {missing_hint}" if missing_hint else ""
     if not path.is_file():
-        hint = f"; {missing_hint}" if missing_hint else ""
         raise FileNotFoundError(f"file not found: {path}{hint}")
     data = path.read_bytes()
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise ValueError(
-            f"{path} has sha256 {actual}, expected {expected}: the file is corrupted or was changed"
+            f"{path} has sha256 {actual}, expected {expected}: "
+            f"the file is corrupted or was changed{hint}"
         )
     return data

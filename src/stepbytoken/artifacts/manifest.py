@@ -2,8 +2,12 @@
 
 An artifact is what a recipe writes: a few files (weights, a tokenizer, ...) and a manifest
 that records how they were made and the SHA-256 of each file. The manifest's bytes are
-deterministic (sorted keys, no timestamps), so pinning *its* SHA-256 in code vouches for the
-whole folder. :func:`write_artifact` writes the files and then the manifest;
+deterministic (sorted keys, no timestamps, no durations), so a rerun that gives the same
+weights gives the same manifest, and pinning *its* SHA-256 in code vouches for the whole
+folder. How long the run took is measured, not vouched for: it goes to ``timing.json`` beside
+the manifest, which no hash covers (:func:`load_timing`). :func:`write_artifact` writes every
+file to a temporary folder first and renames them into place only when all are complete, the
+manifest last, so an interrupted recipe leaves no half-written artifact;
 :func:`load_artifact` checks the manifest against the pinned hash, then every file against
 the manifest, and returns the checked bytes. An :class:`ArtifactSpec` says what one kind of
 artifact holds, so each new kind (a fine-tuned assistant, a family of models) is one spec.
@@ -14,6 +18,9 @@ Introduced in chapter 1.
 from __future__ import annotations
 
 import json
+import math
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from os import PathLike
@@ -21,19 +28,33 @@ from pathlib import Path
 from typing import Any
 
 from stepbytoken.artifacts.checksums import check_sha256, file_sha256, read_checked
-from stepbytoken.checks import check_int, check_str
+from stepbytoken.artifacts.files import check_output_path, staging_folder, write_atomically
+from stepbytoken.checks import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_path,
+    check_str,
+    check_strings,
+)
+from stepbytoken.training.distributed import barrier, is_main_process
 
 __all__ = [
     "MANIFEST_FILE",
     "RESERVED_KEYS",
+    "TIMING_FILE",
     "ArtifactSpec",
     "load_artifact",
+    "load_timing",
     "manifest_bytes",
     "write_artifact",
 ]
 
 #: Name of the manifest inside an artifact's folder.
 MANIFEST_FILE = "manifest.json"
+
+#: Name of the unhashed file of durations (seconds) beside the manifest.
+TIMING_FILE = "timing.json"
 
 #: Manifest keys written by :func:`write_artifact` itself; a recipe's details use other keys.
 RESERVED_KEYS = ("format", "version", "recipe", "files")
@@ -72,12 +93,11 @@ class ArtifactSpec:
         check_str("format", self.format, allow_empty=False)
         check_int("version", self.version, minimum=1)
         check_str("command", self.command, allow_empty=False)
-        files = tuple(self.files)
-        for name in files:
-            check_str("files", name, allow_empty=False)
-        if MANIFEST_FILE in files or len(set(files)) != len(files) or not files:
+        files = tuple(check_strings("files", self.files, allow_empty=False))
+        if {MANIFEST_FILE, TIMING_FILE} & set(files) or len(set(files)) != len(files) or not files:
             raise ValueError(
-                f"files must be distinct names other than {MANIFEST_FILE!r}, got {files!r}"
+                f"files must be distinct names other than {MANIFEST_FILE!r} and "
+                f"{TIMING_FILE!r}, got {files!r}"
             )
         object.__setattr__(self, "files", files)
 
@@ -102,7 +122,24 @@ def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
     >>> manifest_bytes({"b": 1, "a": [2]})
     b'{\\n "a": [\\n  2\\n ],\\n "b": 1\\n}\\n'
     """
+    check_instance("manifest", manifest, Mapping)
     return (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _check_timing(timing: object, source: str) -> dict[str, float]:
+    """``timing`` as a dict of names to durations (finite, >= 0); else a ValueError."""
+    if not isinstance(timing, Mapping) or not all(
+        isinstance(key, str)
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+        for key, value in timing.items()
+    ):
+        raise ValueError(
+            f"{source} must map names to durations in seconds (finite numbers >= 0), got {timing!r}"
+        )
+    return {key: float(value) for key, value in timing.items()}
 
 
 def write_artifact(
@@ -112,8 +149,17 @@ def write_artifact(
     details: Mapping[str, Any],
     *,
     recipe: str | None = None,
+    timing: Mapping[str, float] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Write an artifact's files, then the manifest that records their SHA-256.
+
+    Every file is first written to a temporary folder inside ``directory``; only when all of
+    them are complete are they renamed into place, the manifest last. If a writer raises (or
+    the recipe is interrupted), the temporary folder is removed and ``directory`` keeps what
+    it held before. Under ``torchrun``
+    only rank 0 writes into ``directory`` (the other processes write to a temporary folder
+    to compute the same manifest), and every process returns once rank 0 has finished.
 
     Introduced in chapter 1.
 
@@ -128,9 +174,14 @@ def write_artifact(
         given, e.g. ``lambda path: save_weights(model, path)``.
     details : mapping
         JSON-ready facts about how the files were made (settings, results, versions); keys
-        other than :data:`RESERVED_KEYS`.
+        other than :data:`RESERVED_KEYS`. No timestamps or durations: those go to ``timing``.
     recipe : str, optional
         The command that made these files; ``spec.command`` by default.
+    timing : mapping of str -> float, optional
+        Durations in seconds (e.g. ``{"training_time_s": 12.5}``), written to
+        :data:`TIMING_FILE`, which the manifest does not cover.
+    force : bool, default False
+        Allow overwriting an artifact inside the installed package (a shipped one).
 
     Returns
     -------
@@ -140,7 +191,9 @@ def write_artifact(
     Raises
     ------
     ValueError
-        If ``writers`` does not name exactly ``spec.files``, or ``details`` uses a reserved key.
+        If ``writers`` does not name exactly ``spec.files``, ``details`` uses a reserved key,
+        ``timing`` holds something other than durations, ``directory`` is empty, or it is a
+        shipped artifact and ``force`` is False.
 
     Examples
     --------
@@ -152,28 +205,109 @@ def write_artifact(
     >>> manifest["files"]["a.txt"]["bytes"], loaded == manifest, files
     (2, True, {'a.txt': b'hi'})
     """
+    directory = check_output_path(directory, force=check_bool("force", force), what="directory")
+    check_instance("spec", spec, ArtifactSpec)
+    check_instance("writers", writers, Mapping)
+    check_instance("details", details, Mapping)
+    if recipe is not None:
+        check_str("recipe", recipe, allow_empty=False)
     if set(writers) != set(spec.files):
         raise ValueError(f"writers must name exactly {list(spec.files)}, got {sorted(writers)}")
     clashes = sorted(set(details) & set(RESERVED_KEYS))
     if clashes:
         raise ValueError(f"details must not use the reserved keys {clashes}")
-    directory = Path(directory)
+    if timing is not None:
+        timing = _check_timing(timing, "timing")
+    if not is_main_process():  # under torchrun: the same manifest, written by rank 0 alone
+        with tempfile.TemporaryDirectory() as elsewhere:
+            _write_artifact(Path(elsewhere), spec, writers, details, recipe, None)
+            manifest = json.loads((Path(elsewhere) / MANIFEST_FILE).read_bytes())
+        barrier()
+        return manifest
+    try:
+        _write_artifact(directory, spec, writers, details, recipe, timing)
+    finally:
+        barrier()  # the other processes go on once the files are in place
+    return json.loads((directory / MANIFEST_FILE).read_bytes())
+
+
+def _write_artifact(
+    directory: Path,
+    spec: ArtifactSpec,
+    writers: Mapping[str, Callable[[Path], object]],
+    details: Mapping[str, Any],
+    recipe: str | None,
+    timing: dict[str, float] | None,
+) -> None:
+    """Write the files of :func:`write_artifact` (checked arguments) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for name in spec.files:
-        path = directory / name
-        writers[name](path)
-        files[name] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
-    manifest = {
-        "format": spec.format,
-        "version": spec.version,
-        "recipe": spec.command if recipe is None else recipe,
-        "files": files,
-        **details,
-    }
-    data = manifest_bytes(manifest)
-    (directory / MANIFEST_FILE).write_bytes(data)
-    return json.loads(data)
+    with staging_folder(directory) as staging:  # removed, with what is left in it, at the end
+        files = {}
+        for name in spec.files:
+            writers[name](staging / name)
+            files[name] = {
+                "sha256": file_sha256(staging / name),
+                "bytes": (staging / name).stat().st_size,
+            }
+        manifest = {
+            "format": spec.format,
+            "version": spec.version,
+            "recipe": spec.command if recipe is None else recipe,
+            "files": files,
+            **details,
+        }
+        data = manifest_bytes(manifest)
+        for name in spec.files:  # every file is complete: move them into place
+            os.replace(staging / name, directory / name)
+    if timing is not None:
+        timing_text = json.dumps(timing, indent=1, sort_keys=True) + "\n"
+        write_atomically(directory / TIMING_FILE, lambda p: p.write_text(timing_text))
+    else:
+        (directory / TIMING_FILE).unlink(missing_ok=True)  # an old run's timing would mislead
+    write_atomically(directory / MANIFEST_FILE, lambda p: p.write_bytes(data))
+
+
+def load_timing(directory: str | PathLike[str]) -> dict[str, float]:
+    """Read the durations recorded beside an artifact's manifest (:data:`TIMING_FILE`).
+
+    The file is not covered by any hash (durations differ from run to run), so its values
+    are checked to be durations and nothing else is read from it.
+
+    Introduced in chapter 1.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        The artifact's folder.
+
+    Returns
+    -------
+    dict of str -> float
+        Each recorded duration in seconds; empty if there is no timing file.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a JSON object of names to finite durations >= 0 (the message
+        names the file).
+
+    Examples
+    --------
+    >>> load_timing("/nowhere")
+    {}
+    """
+    path = check_path("directory", directory) / TIMING_FILE
+    if not path.is_file():
+        return {}
+    try:
+        timing = json.loads(path.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not valid JSON: {err}") from err
+    return _check_timing(timing, str(path))
+
+
+def _malformed(path: Path, problem: str, hint: str) -> ValueError:
+    return ValueError(f"{path} is malformed: {problem}; {hint}")
 
 
 def load_artifact(
@@ -207,8 +341,9 @@ def load_artifact(
     FileNotFoundError
         If a file is missing (the message names ``spec.command``).
     ValueError
-        If a hash differs, or the manifest is not a ``spec.format`` manifest of
-        ``spec.version`` listing ``spec.files``.
+        If a hash differs, or the manifest is not valid JSON, not a ``spec.format`` manifest
+        of ``spec.version``, or does not record a SHA-256 for each of ``spec.files`` (the
+        message names the file and ``spec.command``).
 
     Examples
     --------
@@ -219,21 +354,35 @@ def load_artifact(
     FileNotFoundError: file not found: ...; rebuild the files with `python -m stepbytoken demo`
     """
     expected = check_sha256("sha256", sha256)
-    directory = Path(directory)
+    directory = check_path("directory", directory)
+    check_instance("spec", spec, ArtifactSpec)
     hint = f"rebuild the files with `{spec.command}`"
     manifest_path = directory / MANIFEST_FILE
-    manifest = json.loads(read_checked(manifest_path, expected, missing_hint=hint))
+    data = read_checked(manifest_path, expected, missing_hint=hint)
+    try:
+        manifest = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise _malformed(manifest_path, f"not valid JSON ({err})", hint) from err
     if not isinstance(manifest, dict) or (
         manifest.get("format"),
         manifest.get("version"),
     ) != (spec.format, spec.version):
-        raise ValueError(f"{manifest_path} is not a version-{spec.version} {spec.format} manifest")
+        raise ValueError(
+            f"{manifest_path} is not a version-{spec.version} {spec.format} manifest; {hint}"
+        )
     recorded = manifest.get("files", {})
+    if not isinstance(recorded, dict):
+        raise _malformed(manifest_path, "'files' must be an object", hint)
     missing = [name for name in spec.files if name not in recorded]
     if missing:
-        raise ValueError(f"{manifest_path} does not list the files {missing}")
-    files = {
-        name: read_checked(directory / name, recorded[name]["sha256"], missing_hint=hint)
-        for name in spec.files
-    }
+        raise ValueError(f"{manifest_path} does not list the files {missing}; {hint}")
+    files = {}
+    for name in spec.files:
+        entry = recorded[name]
+        try:
+            digest = check_sha256(f"files.{name}.sha256", entry["sha256"])
+        except (TypeError, KeyError, ValueError) as err:
+            problem = f"'files' must give each file a 'sha256' of 64 hex digits ({err})"
+            raise _malformed(manifest_path, problem, hint) from err
+        files[name] = read_checked(directory / name, digest, missing_hint=hint)
     return manifest, files

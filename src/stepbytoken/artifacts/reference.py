@@ -5,8 +5,10 @@ answers questions about its people and kingdoms, and confidently makes up answer
 held-out ones it never read about. Training it takes minutes, too long for a book page, so the
 package ships the result in ``data/reference/``: ``model.safetensors`` (the weights),
 ``tokenizer.json`` (its byte-level BPE tokenizer) and ``manifest.json`` (how they were made
-and the SHA-256 of the other two). The manifest's own SHA-256 is pinned here
-(:data:`MANIFEST_SHA256`), so one constant vouches for all three files. The recipe that
+and the SHA-256 of the other two), with ``timing.json`` (how long training took) beside them.
+The manifest's own SHA-256 is pinned here (:data:`MANIFEST_SHA256`), so one constant vouches
+for all three files; the timing, which differs from run to run, is merged into the loaded
+manifest's ``results``. The recipe that
 writes them is :mod:`stepbytoken.recipes.reference`.
 
 Introduced in chapter 1.
@@ -21,8 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from stepbytoken.artifacts.checksums import check_sha256
-from stepbytoken.artifacts.manifest import MANIFEST_FILE, ArtifactSpec, load_artifact
+from stepbytoken.artifacts.manifest import (
+    MANIFEST_FILE,
+    ArtifactSpec,
+    load_artifact,
+    load_timing,
+)
 from stepbytoken.artifacts.weights import parse_weights
+from stepbytoken.checks import check_path
 from stepbytoken.nn import GPT, GPTConfig
 from stepbytoken.tokenizers import BPETokenizer
 
@@ -44,7 +52,7 @@ __all__ = [
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 
 #: SHA-256 of the shipped ``manifest.json`` (which holds the SHA-256 of the other two files).
-MANIFEST_SHA256 = "5f514abe6aea95e2eb95a731fc0e20674af4f449de848cc2902c090328da947c"
+MANIFEST_SHA256 = "54375330aca814d6fea80d1f8d9b3cced912516144108358040cd91025fe9819"
 
 #: The command that rebuilds the shipped files.
 RECIPE_COMMAND = "python -m stepbytoken train reference"
@@ -52,7 +60,7 @@ RECIPE_COMMAND = "python -m stepbytoken train reference"
 MODEL_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
 MANIFEST_FORMAT = "stepbytoken-reference"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: durations moved to timing.json
 
 #: What the reference artifact holds.
 REFERENCE_SPEC = ArtifactSpec(
@@ -79,7 +87,8 @@ class Reference:
     config : GPTConfig
         The model's configuration.
     manifest : dict
-        The contents of ``manifest.json``: how the model was made and how well it did.
+        The contents of ``manifest.json``: how the model was made and how well it did, with
+        the durations of ``timing.json`` (``training_time_s``) merged into ``results``.
 
     Examples
     --------
@@ -96,17 +105,44 @@ class Reference:
 
 def _load(directory: Path, manifest_sha256: str) -> Reference:
     manifest, files = load_artifact(directory, REFERENCE_SPEC, manifest_sha256)
-    tokenizer = BPETokenizer.from_dict(json.loads(files[TOKENIZER_FILE]))
-    state = parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)
-    config = GPTConfig(**manifest["model"])
+    hint = f"rebuild the files with `{RECIPE_COMMAND}`"
+    manifest_path = directory / MANIFEST_FILE
+    try:
+        tokenizer = BPETokenizer.from_dict(json.loads(files[TOKENIZER_FILE]))
+    except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
+        raise ValueError(f"{directory / TOKENIZER_FILE} is malformed: {err}; {hint}") from err
+    try:
+        state = parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)
+    except ValueError as err:
+        raise ValueError(f"{err}; {hint}") from err
+    try:
+        config = GPTConfig(**manifest["model"])
+        if not isinstance(manifest["results"], dict):
+            raise TypeError("'results' must be an object")
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(
+            f"{manifest_path} is malformed: its 'model' must hold GPTConfig's fields and "
+            f"'results' an object ({type(err).__name__}: {err}); {hint}"
+        ) from err
     if config.vocab_size != tokenizer.vocab_size:
         raise ValueError(
             f"the manifest's vocab_size {config.vocab_size} differs from the tokenizer's "
-            f"{tokenizer.vocab_size}"
+            f"{tokenizer.vocab_size} ({manifest_path}); {hint}"
         )
     model = GPT(config, seed=0)
-    model.load_state_dict(state, strict=True)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise ValueError(
+            f"{directory / MODEL_FILE} does not hold the weights of the model its manifest "
+            f"describes: {err}; {hint}"
+        ) from err
     model.eval()
+    try:
+        timing = load_timing(directory)
+    except ValueError as err:
+        raise ValueError(f"{err}; {hint} (or delete the file)") from err
+    manifest["results"] = {**manifest["results"], **timing}
     return Reference(model=model, tokenizer=tokenizer, config=config, manifest=manifest)
 
 
@@ -143,8 +179,10 @@ def load_reference(
     FileNotFoundError
         If a file is missing (the message names the recipe command that rebuilds it).
     ValueError
-        If a file's SHA-256 differs from the expected one, or the manifest does not describe
-        a reference model.
+        If a file's SHA-256 differs from the expected one, or a file is malformed (the
+        manifest does not describe a reference model, the tokenizer or weights do not parse
+        or do not fit it, ``timing.json`` holds something other than durations); the message
+        names the file and the command that rebuilds it.
 
     Examples
     --------
@@ -154,7 +192,7 @@ def load_reference(
     >>> load_reference() is ref  # cached
     True
     """
-    directory = REFERENCE_DIR if directory is None else Path(directory)
+    directory = REFERENCE_DIR if directory is None else check_path("directory", directory)
     expected = check_sha256(
         "manifest_sha256", MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256
     )

@@ -16,7 +16,6 @@ import hashlib
 import json
 from collections.abc import Mapping
 from os import PathLike
-from pathlib import Path
 
 from safetensors import SafetensorError
 from safetensors.torch import load as _parse_safetensors
@@ -24,13 +23,18 @@ from safetensors.torch import save as _serialize_safetensors
 from torch import Tensor, nn
 
 from stepbytoken.artifacts.checksums import read_checked
-from stepbytoken.checks import check_str, check_tensor
+from stepbytoken.artifacts.files import write_atomically
+from stepbytoken.checks import check_path, check_str, check_tensor
 
 __all__ = ["load_weights", "parse_weights", "save_weights"]
 
 # The one metadata key written into every file: a JSON object {"tied": {alias: name}}. A single
 # key keeps the header's bytes deterministic (safetensors stores metadata in a hash map).
 _METADATA_KEY = "stepbytoken"
+
+# Names the safetensors format keeps for itself: the header's "__metadata__" entry holds the
+# file's metadata, so a tensor of that name would make a file that no reader accepts.
+RESERVED_NAMES = frozenset({"__metadata__"})
 
 
 def _state_dict(model_or_state_dict: nn.Module | Mapping[str, Tensor]) -> dict[str, Tensor]:
@@ -48,6 +52,11 @@ def _state_dict(model_or_state_dict: nn.Module | Mapping[str, Tensor]) -> dict[s
         raise ValueError("there are no tensors to save: the state dict is empty")
     for name, tensor in state.items():
         check_str("tensor names", name, allow_empty=False)
+        if name in RESERVED_NAMES:
+            raise ValueError(
+                f"a tensor cannot be named {name!r}: safetensors reserves the names "
+                f"{sorted(RESERVED_NAMES)}; rename it"
+            )
         check_tensor(repr(name), tensor)
     return state
 
@@ -85,6 +94,8 @@ def save_weights(
 
     The same weights always give the same bytes, so the hash can be pinned in code. Tensors
     that share memory (tied weights) are stored once and restored by :func:`load_weights`.
+    The file is written under a temporary name and renamed into place when complete, so an
+    interrupted save leaves the old file (or none), never half a file.
 
     Introduced in chapter 6.
 
@@ -105,7 +116,8 @@ def save_weights(
     TypeError
         If the argument is neither a module nor a mapping of names to tensors.
     ValueError
-        If there is nothing to save.
+        If there is nothing to save, or a tensor has a name safetensors reserves
+        (``"__metadata__"``).
     FileNotFoundError
         If the destination folder does not exist.
 
@@ -121,13 +133,13 @@ def save_weights(
     (['bias', 'weight'], True)
     """
     state = _state_dict(model_or_state_dict)
-    path = Path(path)
+    path = check_path("path", path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot save weights to {path}: folder {path.parent} not found")
     kept, tied = _split_tied(state)
     metadata = {_METADATA_KEY: json.dumps({"tied": dict(sorted(tied.items()))}, sort_keys=True)}
     data = _serialize_safetensors(kept, metadata=metadata)
-    path.write_bytes(data)
+    write_atomically(path, lambda tmp: tmp.write_bytes(data))
     return hashlib.sha256(data).hexdigest()
 
 
@@ -152,6 +164,8 @@ def parse_weights(data: bytes, *, source: str | PathLike[str] = "<bytes>") -> di
 
     Raises
     ------
+    TypeError
+        If ``data`` is not bytes, or ``source`` not a str or path.
     ValueError
         If the bytes are not a safetensors file, or a tied name refers to a missing tensor.
 
@@ -162,15 +176,26 @@ def parse_weights(data: bytes, *, source: str | PathLike[str] = "<bytes>") -> di
     ...
     ValueError: <bytes> is not a safetensors file: ...
     """
+    if not isinstance(data, bytes | bytearray):
+        raise TypeError(f"data must be bytes (a file's contents), got {type(data).__name__}")
+    source = check_path("source", source)
+    data = bytes(data)
     try:
         tensors = _parse_safetensors(data)
         n = int.from_bytes(data[:8], "little")
         metadata = json.loads(data[8 : 8 + n]).get("__metadata__") or {}
     except (SafetensorError, ValueError, UnicodeDecodeError) as err:
         raise ValueError(f"{source} is not a safetensors file: {err}") from err
-    tied: dict[str, str] = {}
-    if _METADATA_KEY in metadata:
-        tied = json.loads(metadata[_METADATA_KEY]).get("tied", {})
+    tied: object = {}
+    if isinstance(metadata, dict) and _METADATA_KEY in metadata:
+        try:
+            tied = json.loads(metadata[_METADATA_KEY]).get("tied", {})
+        except (TypeError, ValueError, AttributeError) as err:
+            raise ValueError(f"{source}: its {_METADATA_KEY!r} metadata is malformed") from err
+    if not isinstance(tied, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tied.items()
+    ):
+        raise ValueError(f"{source}: its 'tied' metadata must map names to names, got {tied!r}")
     for alias, name in tied.items():
         if name not in tensors:
             raise ValueError(f"{source}: tied name {alias!r} refers to missing tensor {name!r}")

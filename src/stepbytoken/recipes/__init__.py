@@ -15,7 +15,15 @@ from __future__ import annotations
 import argparse
 from typing import Protocol
 
-from stepbytoken.recipes import corpus, reference
+from stepbytoken.recipes import (
+    ablations,
+    corpus,
+    decoders,
+    model_widths,
+    reference,
+    word_mlp,
+    word_vectors,
+)
 from stepbytoken.recipes.reference import (
     CORPUS_ARGS,
     MODEL_ARGS,
@@ -60,7 +68,15 @@ class Recipe(Protocol):
 
 
 #: Every recipe, in the order ``python -m stepbytoken --help`` lists them.
-RECIPES: tuple[Recipe, ...] = (corpus, reference)
+RECIPES: tuple[Recipe, ...] = (
+    corpus,
+    reference,
+    word_mlp,
+    word_vectors,
+    ablations,
+    model_widths,
+    decoders,
+)
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).
 GROUPS: dict[str, str] = {"train": "train a model that ships with the package"}

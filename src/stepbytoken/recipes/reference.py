@@ -3,7 +3,12 @@
 World corpus -> BPE tokenizer -> token ids -> 5 % of the documents held out for validation ->
 :class:`~stepbytoken.nn.GPT` -> :func:`~stepbytoken.training.train` -> greedy answers to the
 world's questions -> the three files that :func:`~stepbytoken.artifacts.load_reference`
-reads. It is deterministic on the CPU (one thread) and takes about 25 minutes.
+reads, and ``timing.json`` beside them. It is deterministic on the CPU (one thread per
+process): a rerun gives byte-identical files. It writes to ``./stepbytoken-artifacts/reference``
+unless told otherwise (``--out``; replacing the shipped copy takes ``--force`` too), trains on
+``--device cuda`` with bfloat16 autocast where a GPU exists, and runs unchanged under
+``torchrun --nproc_per_node N -m stepbytoken train reference``, each process taking its share
+of every batch; only rank 0 shows progress and writes files.
 
 Introduced in chapter 1.
 """
@@ -28,6 +33,7 @@ from stepbytoken.artifacts import (
     REFERENCE_DIR,
     REFERENCE_SPEC,
     TOKENIZER_FILE,
+    check_output_path,
     file_sha256,
     save_weights,
     write_artifact,
@@ -35,12 +41,22 @@ from stepbytoken.artifacts import (
 from stepbytoken.checks import check_int
 from stepbytoken.evaluation import fact_accuracy
 from stepbytoken.nn import GPT, GPTConfig, count_parameters
+from stepbytoken.recipes.options import (
+    DEFAULT_OUT_ROOT,
+    add_device_argument,
+    add_output_arguments,
+    autocast_dtype,
+    output_path,
+    stages,
+)
 from stepbytoken.tokenizers import BPETokenizer
-from stepbytoken.training import TrainConfig, train
+from stepbytoken.training import TrainConfig, is_main_process, process_group, train
+from stepbytoken.training import world as training_world  # (rank, number of processes)
 from stepbytoken.world import DOC_SEPARATOR, make_world
 
 __all__ = [
     "CORPUS_ARGS",
+    "DEFAULT_OUT",
     "HELP",
     "MODEL_ARGS",
     "MODEL_SEED",
@@ -60,6 +76,9 @@ __all__ = [
 #: The command's words after ``python -m stepbytoken``, and its one-line description.
 NAME = "train reference"
 HELP = "train the book's reference GPT on the small world (about 25 minutes on a CPU)"
+
+#: Where the recipe writes by default, relative to the current folder.
+DEFAULT_OUT = DEFAULT_OUT_ROOT / "reference"
 
 # The recipe's settings: change one, rerun the recipe, and pin the new MANIFEST_SHA256.
 WORLD_SEED = 0
@@ -152,10 +171,22 @@ def reference_corpus() -> str:
     return f"\n{DOC_SEPARATOR}\n".join(_documents())
 
 
+#: The recipe's stages, as its progress bar names them.
+STAGES = ("corpus", "tokenizer", "token ids", "training", "fact accuracy", "files")
+
+
 def train_reference(
-    out_dir: str | PathLike[str], *, steps: int | None = None, progress: bool = True
+    out_dir: str | PathLike[str],
+    *,
+    steps: int | None = None,
+    progress: bool = True,
+    device: str = "cpu",
+    force: bool = False,
 ) -> dict[str, Any]:
     """Train the reference model from scratch and write its three files to ``out_dir``.
+
+    Run under ``torchrun``, every process trains on its share of each batch, ends with the
+    same weights, and measures the same results; rank 0 alone writes the files.
 
     Introduced in chapter 1.
 
@@ -167,18 +198,25 @@ def train_reference(
         Number of training steps; None uses the recipe's (``TRAIN_ARGS["steps"]``). A few
         steps make a quick end-to-end check; warm-up and evaluation shrink to fit.
     progress : bool, default True
-        Show a tqdm progress bar.
+        Show a tqdm progress bar (on rank 0).
+    device : {"cpu", "cuda"}, default "cpu"
+        Where to train; on CUDA the forward passes run under bfloat16 autocast.
+    force : bool, default False
+        Allow overwriting a shipped artifact inside the installed package.
 
     Returns
     -------
     dict
-        The manifest that was written; pin the SHA-256 of ``manifest.json`` as
-        :data:`~stepbytoken.artifacts.MANIFEST_SHA256` to ship the files.
+        The manifest that was written, with ``results["training_time_s"]`` from
+        ``timing.json`` merged in, as :func:`~stepbytoken.artifacts.load_reference` shows it.
+        Pin the SHA-256 of ``manifest.json`` as :data:`~stepbytoken.artifacts.MANIFEST_SHA256`
+        to ship the files.
 
     Raises
     ------
     ValueError, TypeError
-        If ``steps`` is not an int >= 1.
+        If ``steps`` is not an int >= 1, ``device`` is not available, ``out_dir`` is empty,
+        or it is a shipped artifact and ``force`` is False.
 
     Examples
     --------
@@ -193,75 +231,103 @@ def train_reference(
         train_args["steps"] = check_int("steps", steps, minimum=1)
         train_args["warmup_steps"] = min(train_args["warmup_steps"], steps // 10)
         train_args["eval_every"] = min(train_args["eval_every"], steps)
-    Path(out_dir).mkdir(parents=True, exist_ok=True)  # fail now rather than after training
+    out_dir = check_output_path(out_dir, force=force, what="out_dir")
+    with process_group(device) as where, stages(NAME, STAGES, enabled=progress) as stage:
+        if is_main_process():
+            out_dir.mkdir(parents=True, exist_ok=True)  # fail now rather than after training
 
-    # 1. The corpus, the tokenizer, and the token ids of the training and validation documents.
-    world = make_world(WORLD_SEED)
-    documents = _documents()
-    corpus = f"\n{DOC_SEPARATOR}\n".join(documents)
-    tokenizer = BPETokenizer.train(corpus, NUM_MERGES, special_tokens=[DOC_SEPARATOR])
-    val_docs = documents[VAL_EVERY - 1 :: VAL_EVERY]
-    train_docs = [d for i, d in enumerate(documents) if i % VAL_EVERY != VAL_EVERY - 1]
-    train_data = torch.tensor(tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(train_docs)))
-    val_data = torch.tensor(tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(val_docs)))
+        # 1. The corpus, the tokenizer, and the token ids of the training and validation documents.
+        stage("corpus")
+        world = make_world(WORLD_SEED)
+        documents = _documents()
+        corpus = f"\n{DOC_SEPARATOR}\n".join(documents)
+        stage("tokenizer")
+        tokenizer = BPETokenizer.train(corpus, NUM_MERGES, special_tokens=[DOC_SEPARATOR])
+        stage("token ids")
+        val_docs = documents[VAL_EVERY - 1 :: VAL_EVERY]
+        train_docs = [d for i, d in enumerate(documents) if i % VAL_EVERY != VAL_EVERY - 1]
+        train_data = torch.tensor(tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(train_docs)))
+        val_data = torch.tensor(tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(val_docs)))
 
-    # 2. The model and its training, on a fixed number of threads.
-    config = GPTConfig(vocab_size=tokenizer.vocab_size, **MODEL_ARGS)
-    train_config = TrainConfig(**train_args)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(NUM_THREADS)
-    try:
-        model = GPT(config, seed=MODEL_SEED)
-        result = train(model, train_data, val_data, train_config, progress=progress)
-        model.eval()
-        train_accuracy = fact_accuracy(model, tokenizer, world.questions("train"))
-        heldout_accuracy = fact_accuracy(model, tokenizer, world.questions("heldout"))
-    finally:
-        torch.set_num_threads(threads)
+        # 2. The model and its training, on a fixed number of threads.
+        config = GPTConfig(vocab_size=tokenizer.vocab_size, **MODEL_ARGS)
+        train_config = TrainConfig(**train_args)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(NUM_THREADS)
+        processes = training_world()[1]
+        autocast = autocast_dtype(where)
+        try:
+            stage("training")
+            model = GPT(config, seed=MODEL_SEED).to(where)
+            result = train(
+                model,
+                train_data,
+                val_data,
+                train_config,
+                progress=progress,
+                autocast_dtype=autocast,
+            )
+            model.eval()
+            stage("fact accuracy")
+            train_accuracy = fact_accuracy(model, tokenizer, world.questions("train"))
+            heldout_accuracy = fact_accuracy(model, tokenizer, world.questions("heldout"))
+        finally:
+            torch.set_num_threads(threads)
 
-    # 3. The files: weights and tokenizer first, then the manifest that vouches for them.
-    details = {
-        "corpus": {
-            "world_seed": WORLD_SEED,
-            "args": dict(CORPUS_ARGS),
-            "sha256": hashlib.sha256(corpus.encode("utf-8")).hexdigest(),
-            "chars": len(corpus),
-            "documents": len(documents),
-            "val_every": VAL_EVERY,
-            "val_documents": len(val_docs),
-            "train_tokens": int(train_data.numel()),
-            "val_tokens": int(val_data.numel()),
-        },
-        "tokenizer": {
-            "num_merges": NUM_MERGES,
-            "special_tokens": [DOC_SEPARATOR],
-            "vocab_size": tokenizer.vocab_size,
-        },
-        "model": dataclasses.asdict(config),
-        "model_seed": MODEL_SEED,
-        "parameters": count_parameters(model),
-        "training": {**dataclasses.asdict(train_config), "num_threads": NUM_THREADS},
-        "results": {
-            "steps": train_config.steps,
-            "final_train_loss": round(result.final_train_loss, 4),
-            "final_val_loss": round(result.final_val_loss, 4),
-            "eval_steps": list(result.eval_steps),
-            "eval_train_loss": [round(x, 4) for x in result.eval_train_loss],
-            "eval_val_loss": [round(x, 4) for x in result.eval_val_loss],
-            "training_time_s": round(result.elapsed_s, 1),
-            "train_fact_accuracy": round(train_accuracy, 4),
-            "heldout_fact_accuracy": round(heldout_accuracy, 4),
-            "train_questions": len(world.questions("train")),
-            "heldout_questions": len(world.questions("heldout")),
-        },
-        "environment": {"torch": torch.__version__, "python": platform.python_version()},
-    }
-    writers = {
-        MODEL_FILE: lambda path: save_weights(model, path),
-        TOKENIZER_FILE: tokenizer.save,
-    }
-    recipe = RECIPE_COMMAND + ("" if steps is None else f" --steps {steps}")
-    return write_artifact(out_dir, REFERENCE_SPEC, writers, details, recipe=recipe)
+        # 3. The files: weights and tokenizer first, then the manifest that vouches for them.
+        stage("files")
+        details = {
+            "corpus": {
+                "world_seed": WORLD_SEED,
+                "args": dict(CORPUS_ARGS),
+                "sha256": hashlib.sha256(corpus.encode("utf-8")).hexdigest(),
+                "chars": len(corpus),
+                "documents": len(documents),
+                "val_every": VAL_EVERY,
+                "val_documents": len(val_docs),
+                "train_tokens": int(train_data.numel()),
+                "val_tokens": int(val_data.numel()),
+            },
+            "tokenizer": {
+                "num_merges": NUM_MERGES,
+                "special_tokens": [DOC_SEPARATOR],
+                "vocab_size": tokenizer.vocab_size,
+            },
+            "model": dataclasses.asdict(config),
+            "model_seed": MODEL_SEED,
+            "parameters": count_parameters(model),
+            "training": {
+                **dataclasses.asdict(train_config),
+                "num_threads": NUM_THREADS,
+                "device": where.type,
+                "processes": processes,
+                "autocast": None if autocast is None else str(autocast).removeprefix("torch."),
+            },
+            "results": {
+                "steps": train_config.steps,
+                "final_train_loss": round(result.final_train_loss, 4),
+                "final_val_loss": round(result.final_val_loss, 4),
+                "eval_steps": list(result.eval_steps),
+                "eval_train_loss": [round(x, 4) for x in result.eval_train_loss],
+                "eval_val_loss": [round(x, 4) for x in result.eval_val_loss],
+                "train_fact_accuracy": round(train_accuracy, 4),
+                "heldout_fact_accuracy": round(heldout_accuracy, 4),
+                "train_questions": len(world.questions("train")),
+                "heldout_questions": len(world.questions("heldout")),
+            },
+            "environment": {"torch": torch.__version__, "python": platform.python_version()},
+        }
+        writers = {
+            MODEL_FILE: lambda path: save_weights(model, path),
+            TOKENIZER_FILE: tokenizer.save,
+        }
+        recipe = RECIPE_COMMAND + ("" if steps is None else f" --steps {steps}")
+        timing = {"training_time_s": round(result.elapsed_s, 1)}  # not hashed: differs per run
+        manifest = write_artifact(  # under torchrun, rank 0 writes and the others wait for it
+            out_dir, REFERENCE_SPEC, writers, details, recipe=recipe, timing=timing, force=force
+        )
+        manifest["results"] = {**manifest["results"], **timing}
+        return manifest
 
 
 # -- on the command line ----------------------------------------------------------------------
@@ -276,17 +342,18 @@ def _steps(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--steps`` and ``--out`` to the recipe's command-line parser."""
+    """Add ``--steps``, ``--out``, ``--force`` and ``--device`` to the recipe's parser."""
     parser.add_argument("--steps", type=_steps, default=None, help="training steps (default: 3000)")
-    parser.add_argument(
-        "--out", type=Path, default=None, help="output folder (default: the package's data)"
-    )
+    add_output_arguments(parser, DEFAULT_OUT, "folder")
+    add_device_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Train, write the files, print the results and the manifest's SHA-256; exit code 0."""
-    out = REFERENCE_DIR if args.out is None else args.out
-    manifest = train_reference(out, steps=args.steps, progress=True)
+    out = output_path(args)
+    manifest = train_reference(
+        out, steps=args.steps, progress=True, device=args.device, force=args.force
+    )
     results = manifest["results"]
     print(f"wrote {out}")
     print(
@@ -305,4 +372,6 @@ def run(args: argparse.Namespace) -> int:
             "this differs from MANIFEST_SHA256 in stepbytoken/artifacts/reference.py: "
             "update it to ship the new files"
         )
+    if Path(out).resolve() != REFERENCE_DIR:
+        print(f"to ship them, rerun with --out {REFERENCE_DIR} --force (or copy the files there)")
     return 0

@@ -10,11 +10,14 @@ Introduced in chapter 2.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from stepbytoken.checks import check_path
 from stepbytoken.tokenizers.bpe import N_BYTES, Pair
 
 #: Name written into every tokenizer file.
@@ -35,11 +38,26 @@ def tokenizer_to_dict(
 
     Introduced in chapter 2.
     """
+    pairs = list(merges) if isinstance(merges, Sequence) and not isinstance(merges, str) else None
+    if pairs is None or not all(
+        isinstance(m, Sequence)
+        and len(m) == 2
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in m)
+        for m in pairs
+    ):
+        raise TypeError(f"merges must be a list of (a, b) pairs of ints, got {merges!r:.80}")
+    if not isinstance(special_tokens, Mapping) or not all(
+        isinstance(t, str) and isinstance(i, int) and not isinstance(i, bool)
+        for t, i in special_tokens.items()
+    ):
+        raise TypeError(f"special_tokens must map str to int ids, got {special_tokens!r:.80}")
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a str, got {type(pattern).__name__}")
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "pattern": pattern,
-        "merges": [[a, b] for a, b in merges],
+        "merges": [[a, b] for a, b in pairs],
         "special_tokens": dict(special_tokens),
     }
 
@@ -98,10 +116,30 @@ def tokenizer_from_dict(data: object) -> tuple[list[Pair], list[str], str]:
 def write_tokenizer_file(data: Mapping[str, Any], path: str | PathLike[str]) -> None:
     """Write a tokenizer dict to ``path`` as indented UTF-8 JSON (overwriting it).
 
+    The text goes to a temporary file in the same folder, renamed over ``path`` once complete
+    (an interrupted save leaves the old file, never half a file).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the destination's folder does not exist.
+
     Introduced in chapter 2.
     """
-    text = json.dumps(dict(data), ensure_ascii=False, indent=1)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    if not isinstance(data, Mapping):
+        raise TypeError(f"data must be a dict (BPETokenizer.to_dict()), got {type(data).__name__}")
+    path = check_path("path", path)
+    text = json.dumps(dict(data), ensure_ascii=False, indent=1) + "\n"
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save the tokenizer to {path}: folder not found")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def read_tokenizer_file(path: str | PathLike[str]) -> Any:
@@ -123,7 +161,7 @@ def read_tokenizer_file(path: str | PathLike[str]) -> Any:
 
     Introduced in chapter 2.
     """
-    path = Path(path)
+    path = check_path("path", path)
     if not path.is_file():
         raise FileNotFoundError(f"tokenizer file not found: {path}")
     try:

@@ -80,6 +80,8 @@ class Valley:
         )
         if isinstance(self.angle, bool) or not isinstance(self.angle, numbers.Real):
             raise TypeError(f"angle must be a number of degrees, got {self.angle!r}")
+        if not math.isfinite(self.angle):
+            raise ValueError(f"angle must be a finite number of degrees, got {self.angle!r}")
         centre = tuple(self.centre) if isinstance(self.centre, Sequence) else ()
         if len(centre) != 2 or not all(
             isinstance(c, numbers.Real) and not isinstance(c, bool) and math.isfinite(c)

@@ -5,19 +5,23 @@ measures the cross-entropy of the model's next-token predictions, back-propagate
 gradient and lets AdamW move the weights, with the learning rate of
 :func:`~stepbytoken.training.schedule.lr_schedule`. Every ``eval_every`` steps
 :func:`estimate_loss` measures training and held-out loss. Everything random is seeded from
-``TrainConfig.seed``; two runs with the same seed on the CPU give identical losses.
+``TrainConfig.seed``; two runs with the same seed on the CPU give identical losses. Under
+``torchrun`` the same loop trains on several processes with DistributedDataParallel (see
+:mod:`stepbytoken.training.distributed`): the same global batch, split over the processes.
 
 Introduced in chapter 6.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
 
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 from stepbytoken.checks import check_int
 from stepbytoken.nn.interface import (
@@ -28,6 +32,7 @@ from stepbytoken.nn.interface import (
 )
 from stepbytoken.training.batches import check_token_stream, get_batch
 from stepbytoken.training.config import TrainConfig, TrainResult
+from stepbytoken.training.distributed import all_reduce_mean, shard, world
 from stepbytoken.training.optimizer import configure_optimizer
 
 __all__ = ["estimate_loss", "train"]
@@ -128,6 +133,7 @@ def train(
     *,
     progress: bool = False,
     callback: Callable[[int, nn.Module], object] | None = None,
+    autocast_dtype: torch.dtype | None = None,
 ) -> TrainResult:
     """Train ``model`` on next-token prediction over ``train_data``.
 
@@ -137,6 +143,14 @@ def train(
     steps and after the last update. The global random state (dropout) is seeded for the run
     and restored afterwards; ``callback`` runs on a forked random state, so sampling in it
     does not change training.
+
+    Under ``torchrun`` (a process group of ``W`` processes, see
+    :func:`~stepbytoken.training.distributed.init_distributed`) the model is wrapped in
+    DistributedDataParallel: every process draws the same global batch of
+    ``config.batch_size`` windows and trains on its ``batch_size / W`` rows, the gradients
+    are averaged, and the recorded loss is the mean over the processes, so the run follows
+    the one-process run up to rounding. Dropout is seeded with ``config.seed + rank``;
+    evaluations run whole on every process; only rank 0 shows progress.
 
     Introduced in chapter 6.
 
@@ -153,7 +167,10 @@ def train(
         Show a tqdm progress bar.
     callback : callable, optional
         Called as ``callback(step, model)`` for ``step = 0, 1, ..., config.steps``, after
-        ``step`` updates and that step's evaluation.
+        ``step`` updates and that step's evaluation (on every process).
+    autocast_dtype : torch.dtype, optional
+        ``torch.bfloat16`` runs the forward passes under :func:`torch.autocast` in bfloat16
+        (mixed precision, e.g. on a GPU); None (the default) computes in float32.
 
     Returns
     -------
@@ -163,7 +180,7 @@ def train(
     Raises
     ------
     TypeError, ValueError
-        For bad arguments.
+        For bad arguments, or a batch size that does not split evenly over the processes.
     FloatingPointError
         If the loss becomes NaN or infinite (try a lower learning rate).
 
@@ -190,12 +207,31 @@ def train(
         raise TypeError(f"config must be a TrainConfig (or None), got {type(config).__name__}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable (or None), got {type(callback).__name__}")
+    if autocast_dtype not in (None, torch.bfloat16):
+        raise ValueError(f"autocast_dtype must be torch.bfloat16 or None, got {autocast_dtype!r}")
     block_size = _block_size(model, config.block_size)
     train_data = check_token_stream("train_data", train_data, block_size)
     if val_data is not None:
         val_data = check_token_stream("val_data", val_data, block_size)
+    rank, world_size = world()
+    if config.batch_size % world_size:
+        raise ValueError(
+            f"batch_size = {config.batch_size} must be a multiple of the {world_size} "
+            "processes, so that each takes an equal share of the global batch"
+        )
 
     device = model_device(model)
+
+    def precision() -> contextlib.AbstractContextManager:
+        if autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=device.type, dtype=autocast_dtype)
+
+    net: nn.Module = model
+    if world_size > 1:
+        net = DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
     optimizer = configure_optimizer(
         model, lr=config.lr, weight_decay=config.weight_decay, betas=config.betas, eps=config.eps
     )
@@ -217,20 +253,21 @@ def train(
             seed=eval_seed,
         )
         result.eval_steps.append(step)
-        result.eval_train_loss.append(estimate_loss(model, train_data, **kwargs))
-        result.eval_val_loss.append(
-            None if val_data is None else estimate_loss(model, val_data, **kwargs)
-        )
+        with precision():
+            result.eval_train_loss.append(estimate_loss(model, train_data, **kwargs))
+            result.eval_val_loss.append(
+                None if val_data is None else estimate_loss(model, val_data, **kwargs)
+            )
 
     bar = None
-    if progress:
+    if progress and rank == 0:
         from tqdm.auto import tqdm  # imported only when asked for
 
         bar = tqdm(total=config.steps, desc="training", unit="step")
     start = time.perf_counter()
     try:
         with restore_modes(model), torch.random.fork_rng(devices=cuda_devices):
-            torch.manual_seed(config.seed)
+            torch.manual_seed(config.seed + rank)
             model.train()
             for step in range(config.steps + 1):
                 if step in eval_at:
@@ -248,8 +285,10 @@ def train(
                 x, y = get_batch(
                     train_data, config.batch_size, block_size, batch_generator, device=device
                 )  # (B, T) each
-                _, loss = model(x, targets=y)
-                loss_value = loss.item()
+                x, y = shard(x), shard(y)  # under torchrun: this process's rows of the batch
+                with precision():  # float32, or bfloat16 autocast if asked for
+                    _, loss = net(x, targets=y)  # net: the model (in DDP under torchrun)
+                loss_value = all_reduce_mean(loss.detach())  # the mean over the processes
                 if not math.isfinite(loss_value):
                     raise FloatingPointError(
                         f"the loss became {loss_value} at step {step}; "

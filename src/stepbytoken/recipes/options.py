@@ -1,0 +1,210 @@
+"""Command-line options that recipes share: where to write, whether to overwrite, which device.
+
+A recipe writes under ``./stepbytoken-artifacts/`` by default (:data:`DEFAULT_OUT_ROOT`), never
+into the installed package; to replace a shipped artifact one names its folder with ``--out``
+and adds ``--force``. A training recipe also takes ``--device`` (``cpu``, or ``cuda`` with
+bfloat16 autocast) and runs unchanged under ``torchrun --nproc_per_node N``.
+
+Introduced in chapter 6.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import torch
+
+from stepbytoken.artifacts import check_output_path
+from stepbytoken.checks import (
+    check_bool,
+    check_choice,
+    check_instance,
+    check_path,
+    check_str,
+    check_strings,
+)
+from stepbytoken.training import is_main_process
+
+__all__ = [
+    "DEFAULT_OUT_ROOT",
+    "DEVICES",
+    "add_device_argument",
+    "add_output_arguments",
+    "autocast_dtype",
+    "output_path",
+    "stages",
+]
+
+#: Where recipes write by default, relative to the current folder.
+DEFAULT_OUT_ROOT = Path("stepbytoken-artifacts")
+
+#: The devices a training recipe accepts.
+DEVICES = ("cpu", "cuda")
+
+
+def _path(text: str) -> Path:
+    """``--out``: a non-empty path, or a one-line error that argparse shows."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must be a non-empty path, got {text!r}")
+    return Path(text)
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, default: Path, what: str) -> None:
+    """Add ``--out`` (default ``default``) and ``--force`` to a recipe's parser.
+
+    Introduced in chapter 6.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The recipe's parser.
+    default : Path
+        The default output, e.g. ``DEFAULT_OUT_ROOT / "reference"``.
+    what : str
+        ``"file"`` or ``"folder"``, for the help text.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser()
+    >>> add_output_arguments(parser, DEFAULT_OUT_ROOT / "demo", "folder")
+    >>> args = parser.parse_args([])
+    >>> args.out, args.force
+    (PosixPath('stepbytoken-artifacts/demo'), False)
+    """
+    check_instance("parser", parser, argparse.ArgumentParser)
+    default = check_path("default", default)
+    what = check_choice("what", what, ("file", "folder"))
+    parser.add_argument(
+        "--out",
+        type=_path,
+        default=default,
+        help=f"output {what} (default: ./{default}); the package's own copy is only "
+        "replaced with --force",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="allow overwriting a shipped artifact inside the installed package",
+    )
+
+
+def add_device_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--device`` (``cpu`` or ``cuda``; default ``cpu``) to a training recipe's parser.
+
+    Introduced in chapter 6.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser()
+    >>> add_device_argument(parser)
+    >>> parser.parse_args(["--device", "cuda"]).device
+    'cuda'
+    """
+    check_instance("parser", parser, argparse.ArgumentParser)
+    parser.add_argument(
+        "--device",
+        choices=DEVICES,
+        default="cpu",
+        help="where to train: cpu (float32, deterministic), or cuda (bfloat16 autocast); "
+        "under torchrun each process takes its own GPU (default: cpu)",
+    )
+
+
+def output_path(args: argparse.Namespace) -> Path:
+    """The checked ``--out`` of parsed arguments (:func:`~stepbytoken.artifacts.check_output_path`).
+
+    Introduced in chapter 6.
+
+    Raises
+    ------
+    ValueError
+        If ``--out`` is empty, or a shipped artifact and ``--force`` was not given.
+
+    Examples
+    --------
+    >>> output_path(argparse.Namespace(out=Path("x"), force=False))
+    PosixPath('x')
+    """
+    check_instance("args", args, argparse.Namespace)
+    if not hasattr(args, "out") or not hasattr(args, "force"):
+        raise ValueError("args must come from a parser given add_output_arguments (--out, --force)")
+    return check_output_path(args.out, force=args.force, what="--out")
+
+
+def autocast_dtype(device: str | torch.device) -> torch.dtype | None:
+    """The autocast dtype a recipe trains with on ``device``: bfloat16 on CUDA, else None.
+
+    Introduced in chapter 6.
+
+    Examples
+    --------
+    >>> autocast_dtype("cpu") is None, autocast_dtype("cuda")
+    (True, torch.bfloat16)
+    """
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}") from err
+    if kind not in DEVICES:
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    return torch.bfloat16 if kind == "cuda" else None
+
+
+def stages(
+    name: str, steps: Sequence[str], *, enabled: bool = True
+) -> AbstractContextManager[Callable[[str], None]]:
+    """A tqdm bar over a recipe's stages; call the function it yields as each stage begins.
+
+    The bar shows on rank 0 only (under ``torchrun``), and only if ``enabled``; a stage with
+    a progress bar of its own (training) shows it below.
+
+    Introduced in chapter 6.
+
+    Parameters
+    ----------
+    name : str
+        The bar's label, e.g. ``"train reference"``.
+    steps : sequence of str
+        The stages, in order.
+    enabled : bool, default True
+        Show the bar.
+
+    Examples
+    --------
+    >>> with stages("demo", ["one", "two"], enabled=False) as stage:
+    ...     stage("one")
+    ...     stage("two")
+    """
+    name = check_str("name", name, allow_empty=False)
+    steps = check_strings("steps", steps, allow_empty=False)
+    return _stages(name, steps, check_bool("enabled", enabled))
+
+
+@contextmanager
+def _stages(name: str, steps: list[str], enabled: bool) -> Iterator[Callable[[str], None]]:
+    bar = None
+    if enabled and is_main_process():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(steps), desc=name, unit="stage")
+    begun: list[str] = []
+
+    def stage(step: str) -> None:
+        if step not in steps:
+            raise ValueError(f"stage must be one of {steps}, got {step!r}")
+        if bar is not None:
+            if begun:
+                bar.update(1)
+            bar.set_postfix_str(step)
+        begun.append(step)
+
+    try:
+        yield stage
+        if bar is not None and begun:
+            bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
