@@ -102,7 +102,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict[str, float | str]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="timed runs (the median is shown)")
     parser.add_argument("--tokens", type=int, default=128, help="tokens of the forward pass")
@@ -152,6 +152,20 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label:<44} {ms:9.2f} ms")
     print(f"\nKV cache decode speed-up: {result['uncached'] / result['cached']:.1f}x")
     sys.stdout.flush()
+    return {
+        "browser": result["userAgent"],
+        "forward_ms": result["forward"],
+        "prefill_ms": result["prefill"],
+        "decode_cached_ms": result["cached"],
+        "decode_uncached_ms": result["uncached"],
+        "ratio": result["uncached"] / result["cached"],
+        "ratio_means": "decode time per token without / with the KV cache (gpt.js)",
+    }
+
+
+def run(quick: bool = False) -> dict[str, float | str]:
+    """Figures for ``run_all.py`` (quick: 3 runs of 16 new tokens)."""
+    return main(["--runs", "3", "--new", "16"] if quick else [])
 
 
 if __name__ == "__main__":

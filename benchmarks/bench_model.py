@@ -169,5 +169,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     return {"ours_s": ours_s, "torch_s": ref_s, "ratio": ours_s / ref_s}
 
 
+def run(quick: bool = False) -> dict[str, float | str]:
+    """Figures for ``run_all.py`` (quick: 2 warm-up and 5 timed steps)."""
+    figures: dict[str, float | str] = dict(main(["--warmup", "2", "--steps", "5"] if quick else []))
+    figures["ratio_means"] = "stepbytoken GPT step time / same model of TransformerEncoderLayer"
+    return figures
+
+
 if __name__ == "__main__":
     main()

@@ -204,7 +204,10 @@ def test_literalincludes_match_what_sphinx_shows(page):
 
     config = Config({"source_encoding": "utf-8"})
     for path, option_lines in LITERALINCLUDE.findall(page.read_text(encoding="utf-8")):
-        options = dict(re.findall(r"^:([\w-]+):[ \t]*(.*)$", option_lines, re.M))
+        options = {
+            key: notebooks.unquote_option(value)
+            for key, value in re.findall(r"^:([\w-]+):[ \t]*(.*)$", option_lines, re.M)
+        }
         sphinx_options = {k: v for k, v in options.items() if k != "dedent"}
         if "dedent" in options:
             sphinx_options["dedent"] = int(options["dedent"]) if options["dedent"] else None

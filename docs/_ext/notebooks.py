@@ -25,6 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "docs" / "chapters"
 EXECUTED = ROOT / "_build" / "jupyter_execute"
@@ -64,6 +66,13 @@ def repository_url() -> str:
 def install_cell() -> str:
     """The notebook's first cell: install the package from the repository."""
     return f'%pip install --quiet "stepbytoken @ git+{repository_url()}"'
+
+
+def unquote_option(value: str) -> str:
+    """An option's value as MyST reads it: a quoted value (YAML's rules) loses its quotes."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return str(yaml.safe_load(value))
+    return value
 
 
 class PageError(ValueError):
@@ -347,10 +356,10 @@ class Page:
             end = body.index("---", 1)
             for line in body[1:end]:
                 key, _, value = line.partition(":")
-                options[key.strip()] = value.strip()
+                options[key.strip()] = unquote_option(value.strip())
             return options, body[end + 1 :]
         while body and (match := re.match(r"^:([\w-]+):\s*(.*)$", body[0])):
-            options[match.group(1)] = match.group(2)
+            options[match.group(1)] = unquote_option(match.group(2))
             body = body[1:]
         return options, body
 
