@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
+from os import PathLike
+from pathlib import Path
 
 import torch
 
@@ -105,12 +108,12 @@ def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     ...
     ValueError: norm must be one of 'layernorm', 'rmsnorm', got 'batchnorm'
     """
+    if isinstance(value, str) and value in choices:
+        return value  # the common case, without building the message
     allowed = ", ".join(repr(c) for c in choices)
     if not isinstance(value, str):
         raise TypeError(f"{name} must be one of {allowed}, got {type(value).__name__}")
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-    return value
+    raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
 
 
 def check_str(name: str, value: object, *, allow_empty: bool = True) -> str:
@@ -128,6 +131,42 @@ def check_str(name: str, value: object, *, allow_empty: bool = True) -> str:
     if not allow_empty and not value:
         raise ValueError(f"{name} must be a non-empty str")
     return value
+
+
+def check_path(name: str, value: object) -> Path:
+    """Return ``value`` as a ``Path`` if it is a usable file-system path, else raise.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a ``str`` or path-like object (``bytes`` and ``None`` included).
+    ValueError
+        If it is empty, holds a NUL character, or cannot be encoded for the file system (a
+        lone surrogate such as ``"a\\ud800"``).
+
+    Examples
+    --------
+    >>> check_path("out", "a/b.txt")
+    PosixPath('a/b.txt')
+    >>> check_path("out", "a\\x00b")
+    Traceback (most recent call last):
+    ...
+    ValueError: out must be a path without NUL characters, got 'a\\x00b'
+    """
+    if not isinstance(value, str | PathLike):
+        raise TypeError(f"{name} must be a str or path, got {type(value).__name__}")
+    text = os.fspath(value)
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str or path, got {type(value).__name__}")
+    if not text.strip():
+        raise ValueError(f"{name} must be a non-empty path, got {text!r}")
+    if "\x00" in text:
+        raise ValueError(f"{name} must be a path without NUL characters, got {text!r}")
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError as err:
+        raise ValueError(f"{name} cannot be encoded as a file name: {text!r} ({err})") from None
+    return Path(text)
 
 
 def check_tensor(
@@ -152,6 +191,8 @@ def check_tensor(
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if dims is not None:
+        if not isinstance(dims, (int, Sequence)) or isinstance(dims, (bool, str)):
+            raise TypeError(f"dims must be an int or a sequence of ints, got {dims!r}")
         allowed = (dims,) if isinstance(dims, int) else tuple(dims)
         if value.dim() not in allowed:
             words = " or ".join(str(d) for d in allowed)
@@ -176,9 +217,171 @@ def check_token_ids(name: str, idx: torch.Tensor, vocab_size: int) -> torch.Tens
     ValueError: idx must hold token ids in [0, 4), got values from 0 to 4
     """
     check_tensor(name, idx, integer=True)
+    vocab_size = check_int("vocab_size", vocab_size, minimum=1)
     if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= vocab_size):
         raise ValueError(
             f"{name} must hold token ids in [0, {vocab_size}), "
             f"got values from {int(idx.min())} to {int(idx.max())}"
         )
     return idx
+
+
+def check_targets(targets: object, shape: Sequence[int], vocab_size: int) -> torch.Tensor:
+    """Raise unless ``targets`` is an integer tensor of ``shape`` with ids in ``[-1, vocab_size)``.
+
+    ``-1`` marks a position left out of the loss; at least one position must count, since the
+    mean over no positions is 0 / 0.
+
+    >>> check_targets(torch.tensor([[1, -1]]), (1, 2), vocab_size=4).tolist()
+    [[1, -1]]
+    >>> check_targets(torch.tensor([[-1, -1]]), (1, 2), vocab_size=4)
+    Traceback (most recent call last):
+    ...
+    ValueError: targets must hold at least one id other than -1 (the loss would be 0 / 0)
+    """
+    check_tensor("targets", targets, integer=True)
+    assert isinstance(targets, torch.Tensor)
+    if tuple(targets.shape) != tuple(shape):
+        raise ValueError(
+            f"targets must have the shape of idx {tuple(shape)}, got {tuple(targets.shape)}"
+        )
+    if targets.numel() and (int(targets.min()) < -1 or int(targets.max()) >= vocab_size):
+        raise ValueError(
+            f"targets must hold token ids in [0, {vocab_size}) or -1 (left out of the loss), "
+            f"got values from {int(targets.min())} to {int(targets.max())}"
+        )
+    if not bool((targets != -1).any()):
+        raise ValueError(
+            "targets must hold at least one id other than -1 (the loss would be 0 / 0)"
+        )
+    return targets
+
+
+def check_strings(name: str, value: object, *, allow_empty: bool = True) -> list[str]:
+    """Return ``value`` as a list of ``str``, or raise if it is not an iterable of strings.
+
+    A single ``str`` is refused (it would be read as a list of characters), as are ``None``
+    and ``bytes``; ``allow_empty=False`` also refuses empty strings in the list.
+
+    >>> check_strings("words", ("a", "b"))
+    ['a', 'b']
+    >>> check_strings("words", "a b")
+    Traceback (most recent call last):
+    ...
+    TypeError: words must be a list of str (not a single str), got 'a b'
+    """
+    if isinstance(value, str):
+        raise TypeError(f"{name} must be a list of str (not a single str), got {value!r}")
+    if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list of str, got {type(value).__name__}")
+    items = list(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise TypeError(f"{name}[{i}] must be a str, got {type(item).__name__}")
+        if not allow_empty and not item:
+            raise ValueError(f"{name}[{i}] must be a non-empty str")
+    return items
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` if it is a ``bool`` (numpy and torch booleans too), else raise.
+
+    A string such as ``"no"`` or a number would otherwise be read as true or false silently.
+
+    >>> check_bool("greedy", True)
+    True
+    >>> check_bool("greedy", "no")
+    Traceback (most recent call last):
+    ...
+    TypeError: greedy must be a bool (True or False), got 'no' (str)
+    """
+    if isinstance(value, bool):
+        return value
+    if type(value).__name__ == "bool_" or (
+        isinstance(value, torch.Tensor) and value.dtype == torch.bool and value.numel() == 1
+    ):
+        return bool(value)
+    raise TypeError(
+        f"{name} must be a bool (True or False), got {value!r} ({type(value).__name__})"
+    )
+
+
+def check_features(
+    name: str, x: object, size: int, *, dims: int | Sequence[int] | None = None
+) -> torch.Tensor:
+    """Return ``x`` if it is a floating tensor of shape ``(..., size)``, else raise.
+
+    ``dims`` is the allowed number of dimensions (any >= 1 if None).
+
+    >>> check_features("x", torch.zeros(2, 3, 8), 8).shape
+    torch.Size([2, 3, 8])
+    >>> check_features("x", torch.zeros(2, 3), 8)
+    Traceback (most recent call last):
+    ...
+    ValueError: x must have shape (..., 8) (the last dimension is the width), got (2, 3)
+    """
+    check_tensor(name, x, dims=dims, integer=False)
+    assert isinstance(x, torch.Tensor)
+    if x.dim() == 0 or x.shape[-1] != size:
+        raise ValueError(
+            f"{name} must have shape (..., {size}) (the last dimension is the width), "
+            f"got {tuple(x.shape)}"
+        )
+    return x
+
+
+def check_instance(name: str, value: object, cls: type | tuple[type, ...]) -> object:
+    """Return ``value`` if it is an instance of ``cls``, else raise ``TypeError`` naming both.
+
+    >>> check_instance("n", 3, int)
+    3
+    >>> check_instance("n", "3", int)
+    Traceback (most recent call last):
+    ...
+    TypeError: n must be a int, got str
+    """
+    if not isinstance(value, cls):
+        names = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
+        raise TypeError(f"{name} must be a {names}, got {type(value).__name__}")
+    return value
+
+
+def check_ints(
+    name: str, values: object, *, minimum: int | None = None, maximum: int | None = None
+) -> list[int]:
+    """Return ``values`` (a sequence or 1-D tensor of ints) as a list, or raise naming the item.
+
+    >>> check_ints("ids", (1, 2), minimum=0)
+    [1, 2]
+    >>> check_ints("ids", [1, 2.5])
+    Traceback (most recent call last):
+    ...
+    TypeError: ids[1] must be an int, got 2.5 (float)
+    """
+    if isinstance(values, torch.Tensor):
+        values = check_tensor(name, values, dims=1, integer=True).tolist()
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a sequence of ints, got {type(values).__name__}")
+    return [
+        check_int(f"{name}[{i}]", v, minimum=minimum, maximum=maximum) for i, v in enumerate(values)
+    ]
+
+
+def check_floats(name: str, values: object, *, min_size: int = 0) -> list[float]:
+    """Return ``values`` (a sequence or array of finite numbers) as a list of floats, or raise.
+
+    >>> check_floats("values", [1, 2.5])
+    [1.0, 2.5]
+    >>> check_floats("values", [1.0, float("nan")])
+    Traceback (most recent call last):
+    ...
+    ValueError: values[1] must be a finite number, got nan
+    """
+    if hasattr(values, "tolist") and not isinstance(values, (str, bytes)):
+        values = values.tolist()  # numpy arrays and tensors
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__}")
+    out = [check_float(f"{name}[{i}]", v) for i, v in enumerate(values)]
+    if len(out) < min_size:
+        raise ValueError(f"{name} must hold at least {min_size} numbers, got {len(out)}")
+    return out

@@ -70,3 +70,17 @@ def test_answer_questions_checks_arguments(ref):
         answer_questions("model", ref.tokenizer, ["What?"])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at least one"):
         fact_accuracy(ref.model, ref.tokenizer, [])
+
+
+def test_a_question_longer_than_the_context_is_refused(ref):
+    question = "What is " + "the capital of " * 200 + "Gorrund?"
+    with pytest.raises(ValueError, match=r"questions\[1\] is \d+ tokens long"):
+        answer_questions(ref.model, ref.tokenizer, ["Who?", question])
+
+
+def test_answers_stop_at_their_end(ref, world):
+    questions = [q for q, _ in world.questions("train")[:3]]
+    # The answer ends at a newline, so a huge budget gives the same answers, and quickly.
+    assert answer_questions(
+        ref.model, ref.tokenizer, questions, max_new_tokens=10**6
+    ) == answer_questions(ref.model, ref.tokenizer, questions)

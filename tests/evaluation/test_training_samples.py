@@ -55,7 +55,7 @@ def test_as_a_callback_it_sees_learning_and_leaves_training_alone(tok):
     ("kwargs", "error", "match"),
     [
         (dict(prompt=""), ValueError, "prompt must be a non-empty str"),
-        (dict(steps=[-1]), ValueError, "a step must be an int >= 0"),
+        (dict(steps=[-1]), ValueError, r"steps\[0\] must be an int >= 0"),
         (dict(max_new_tokens=0), ValueError, "max_new_tokens must be an int >= 1"),
         (dict(n_samples=1.5), TypeError, "n_samples must be an int"),
     ],

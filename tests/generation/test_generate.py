@@ -256,3 +256,26 @@ def test_an_ngram_model_generates_through_the_same_loop():
     torch.testing.assert_close(
         steps[0].model_probs, torch.from_numpy(model.next_token_probs([0, 1])).float()
     )
+
+
+class _ConstantModel(nn.Module):
+    """A language model whose logits are always ``row`` (NaN or -inf rows for the tests)."""
+
+    block_size = 4
+
+    def __init__(self, row: list[float]) -> None:
+        super().__init__()
+        self.row = torch.tensor(row)
+        self.vocab_size = len(row)
+
+    def forward(self, idx, targets=None):
+        return self.row.expand(*idx.shape, len(self.row)).clone(), None
+
+
+@pytest.mark.parametrize("row", [[float("nan"), 0.0], [float("-inf"), float("-inf")]])
+@pytest.mark.parametrize("greedy", [True, False])
+def test_greedy_and_sampled_decoding_refuse_logits_without_a_choice(row, greedy):
+    model = _ConstantModel(row)
+    for run in (generate, lambda *a, **k: list(stream(*a, **k))):
+        with pytest.raises(ValueError, match="NaN|finite maximum"):
+            run(model, [0], 2, greedy=greedy, seed=None if greedy else 0)

@@ -66,3 +66,21 @@ def test_seed_and_generator_together_are_rejected():
         sample_next(torch.zeros(3), seed=0, generator=torch.Generator())
     with pytest.raises(ValueError, match="seed"):
         sample_next(torch.zeros(3), seed=-1)
+
+
+def test_a_tiny_temperature_is_greedy_not_nan():
+    logits = torch.tensor([[1.0, 2.0, 0.0], [0.5, -1.0, 0.25]])
+    for temperature in (1e-46, 1e-300, 5e-324):
+        probs = next_token_distribution(logits, temperature=temperature)
+        assert torch.equal(probs, torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]))
+        assert sample_next(logits, temperature=temperature, seed=0).tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("greedy", [True, False])
+@pytest.mark.parametrize(
+    "bad", [[float("nan"), 1.0], [float("-inf"), float("-inf")], [float("inf"), 0.0]]
+)
+def test_rows_without_a_finite_maximum_are_refused_greedy_or_not(bad, greedy):
+    logits = torch.tensor([[0.0, 1.0], bad])
+    with pytest.raises(ValueError, match="NaN|finite maximum"):
+        sample_next(logits, greedy=greedy, seed=0)

@@ -233,3 +233,19 @@ def test_mha_constructor_errors(
 def test_mha_forward_rejects_wrong_width() -> None:
     with pytest.raises(ValueError, match=r"\(B, T, d_model=8\)"):
         MultiHeadAttention(8, 2)(torch.zeros(2, 3, 6))
+
+
+@pytest.mark.parametrize("scale", [float("nan"), float("inf"), -float("inf")])
+def test_a_non_finite_scale_is_refused(scale):
+    q = torch.ones(2, 4)
+    with pytest.raises(ValueError, match="scale must be a finite number"):
+        scaled_dot_product_attention(q, q, q, scale=scale)
+
+
+@pytest.mark.parametrize(
+    "mask", [torch.tensor([[True, False], [False, False]]), torch.full((2, 2), float("-inf"))]
+)
+def test_a_mask_that_leaves_a_query_nothing_is_refused(mask):
+    q = torch.ones(2, 4)
+    with pytest.raises(ValueError, match="at least one key"):
+        scaled_dot_product_attention(q, q, q, mask=mask)

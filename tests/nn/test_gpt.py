@@ -356,3 +356,19 @@ def test_gpt_follows_the_language_model_interface() -> None:
     model = GPT(config)
     assert isinstance(model, LanguageModel)
     assert (model.vocab_size, model.block_size) == (config.vocab_size, config.block_size)
+
+
+@pytest.mark.parametrize(
+    ("targets", "message"),
+    [
+        (torch.tensor([[1, 2, 37]]), r"targets must hold token ids in \[0, 37\) or -1"),
+        (torch.tensor([[1, -2, 3]]), r"targets must hold token ids in \[0, 37\) or -1"),
+        (torch.tensor([[-1, -1, -1]]), "at least one id other than -1"),
+        (torch.tensor([[1.0, 2.0, 3.0]]), "targets must be a tensor of integer dtype"),
+        (torch.tensor([[1, 2]]), "targets must have the shape of idx"),
+    ],
+)
+def test_forward_checks_targets(targets, message):
+    model = GPT(tiny())
+    with pytest.raises(ValueError, match=message):
+        model(torch.tensor([[1, 2, 3]]), targets)

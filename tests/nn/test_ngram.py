@@ -73,8 +73,53 @@ def test_bad_arguments_are_explained(kwargs, message):
 
 
 def test_out_of_range_ids_are_refused():
-    with pytest.raises(ValueError, match="token ids must be in 0..2"):
+    with pytest.raises(ValueError, match=r"ids must hold token ids in \[0, 3\)"):
         NGramModel(2, 3).fit([0, 3])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m: m.fit([0, 1.5]), TypeError, r"ids\[1\] must be an int"),
+        (lambda m: m.fit("012"), TypeError, "ids must be a sequence of int"),
+        (lambda m: m.prob([0], 99), ValueError, r"token must be an int in \[0, 2\]"),
+        (lambda m: m.prob([0], 1.0), TypeError, "token must be an int"),
+        (lambda m: m.next_token_probs([7]), ValueError, "context must hold token ids"),
+        (lambda m: m.token_probs([0, -1]), ValueError, "ids must hold token ids"),
+        (lambda m: m(torch.tensor([[0, 5]])), ValueError, "idx must hold token ids"),
+        (lambda m: m(torch.tensor([[0]]), torch.tensor([[3]])), ValueError, "targets must hold"),
+        (lambda m: m(torch.tensor([[0]]), torch.tensor([[-1]])), ValueError, "other than -1"),
+    ],
+)
+def test_bad_ids_are_refused_everywhere(call, error, message):
+    with pytest.raises(error, match=message):
+        call(NGramModel(2, 3).fit([0, 1, 2, 0]))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"k": float("inf")}, ValueError, "k must be a finite number > 0"),
+        ({"lambdas": [float("nan"), 1.0]}, ValueError, r"lambdas\[0\] must be a finite"),
+        ({"lambdas": [float("inf"), 1.0]}, ValueError, r"lambdas\[0\] must be a finite"),
+        ({"lambdas": [1e308, 1e308]}, ValueError, "lambdas must have a finite sum"),
+        ({"lambdas": "ab"}, TypeError, "lambdas must be a sequence"),
+        ({"lambdas": [1, "a"]}, TypeError, r"lambdas\[1\] must be a finite number"),
+    ],
+)
+def test_bad_smoothing_settings_are_refused(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        NGramModel(2, 3, **kwargs)
+
+
+def test_targets_of_minus_one_are_left_out_of_the_loss():
+    model = NGramModel(2, 3).fit([0, 1, 2, 0])
+    idx = torch.tensor([[0, 1]])
+    _, full = model(idx, torch.tensor([[1, 0]]))
+    _, part = model(idx, torch.tensor([[1, -1]]))
+    logits, _ = model(idx)
+    assert torch.isclose(part, -logits[0, 0, 1])
+    assert not torch.isclose(part, full)
 
 
 def test_loss_is_the_cross_entropy_of_the_log_probs():
@@ -90,3 +135,24 @@ def test_loss_is_the_cross_entropy_of_the_log_probs():
 
 def test_unigram_reads_one_token_of_context():
     assert NGramModel(1, 4).block_size == 1  # a block_size of 0 would mean "crop to nothing"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(ids_strategy, min_size=1, max_size=3), st.integers(1, 4))
+def test_fit_counts_every_ngram_as_a_plain_loop_does(texts, order):
+    # The reference: one count per position and order, in the order the text is read
+    # (fit counts each order's n-grams at once); fitting several texts adds their counts.
+    expected = [{} for _ in range(order)]
+    for ids in texts:
+        for t, token in enumerate(ids):
+            for m in range(min(order, t + 1)):
+                counter = expected[m].setdefault(tuple(ids[t - m : t]), {})
+                counter[token] = counter.get(token, 0) + 1
+    model = NGramModel(order, 6)
+    for ids in texts:
+        model.fit(ids)
+    got = [{ctx: dict(c) for ctx, c in counts.items()} for counts in model.counts]
+    assert got == expected
+    assert [list(c) for c in got] == [list(c) for c in expected]  # contexts in first-seen order
+    unigram = model.k + np.bincount([i for ids in texts for i in ids], minlength=6)
+    assert np.array_equal(model._unigram, unigram)  # counts + k, as next_token_probs reads

@@ -126,3 +126,9 @@ def test_rope_forward_errors() -> None:
         rope(torch.zeros(9, 4))
     with pytest.raises(ValueError, match="pass block_size=8"):
         rope(torch.zeros(4, 4), offset=5)
+
+
+@pytest.mark.parametrize("dtype", [torch.long, torch.int32, torch.bool])
+def test_rotary_refuses_integer_tensors(dtype):
+    with pytest.raises(ValueError, match="x must be a tensor of floating dtype"):
+        RotaryEmbedding(d_head=4, block_size=8)(torch.ones(1, 3, 4, dtype=dtype))

@@ -24,3 +24,11 @@ def test_join_then_split_round_trips(tokens):
 def test_split_words_rejects_non_strings():
     with pytest.raises(TypeError, match="text must be a str"):
         split_words(b"bytes")
+
+
+@pytest.mark.parametrize(
+    ("words", "error"), [("a b c", TypeError), (None, TypeError), (["a", ""], ValueError)]
+)
+def test_join_words_refuses_what_is_not_a_list_of_words(words, error):
+    with pytest.raises(error, match="words"):
+        join_words(words)

@@ -6,8 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stepbytoken.tokenizers import apply_merges, get_stats, learn_merges, merge
-from stepbytoken.tokenizers.bpe import allowed_specials, merge_table, special_splitter
+from stepbytoken.tokenizers import apply_merges, apply_merges_naive, get_stats, learn_merges, merge
+from stepbytoken.tokenizers.bpe import (
+    allowed_specials,
+    compile_pattern,
+    merge_table,
+    special_splitter,
+    split_chunks,
+)
 
 
 def test_get_stats_and_merge_worked_examples():
@@ -64,3 +70,28 @@ def test_special_tokens_selection_and_splitting():
         allowed_specials({"<|nope|>"}, registered)
     # The longest special token wins where one is a prefix of another.
     assert special_splitter(registered).split("<|a|>b<|a|>x") == ["", "<|a|>b", "", "<|a|>", "x"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 3), max_size=12), max_size=6),
+    st.lists(st.integers(0, 3), min_size=16, max_size=300),
+)
+def test_apply_merges_on_long_chunks_is_the_naive_encoding(chunks, ids):
+    # Chunks of 16 ids or more take the heap; the result must be the obvious algorithm's.
+    merges = learn_merges([list(c) for c in chunks], [1] * len(chunks), 10)
+    ranks, _ = merge_table(merges)
+    assert apply_merges(list(ids), ranks) == apply_merges_naive(list(ids), ranks)
+
+
+def test_apply_merges_resolves_overlaps_from_the_left_on_long_chunks():
+    ranks, _ = merge_table([(5, 5), (256, 256)])
+    assert apply_merges([5] * 17, ranks) == apply_merges_naive([5] * 17, ranks)
+    assert apply_merges([5] * 17, ranks) == [257, 257, 257, 257, 5]
+
+
+def test_split_chunks_refuses_a_pattern_that_drops_text():
+    with pytest.raises(ValueError, match=r"matches no part of ' ' at position 1"):
+        split_chunks(compile_pattern(r"\w+"), "a b")
+    assert split_chunks(compile_pattern(r"(\w)\w*|\W"), "ab c") == ["ab", " ", "c"]  # groups
+    assert split_chunks(compile_pattern(r"\w+"), "") == []

@@ -7,7 +7,12 @@ import json
 import pytest
 
 from stepbytoken.tokenizers import SPLIT_PATTERN, BPETokenizer
-from stepbytoken.tokenizers.serialization import tokenizer_from_dict, tokenizer_to_dict
+from stepbytoken.tokenizers.serialization import (
+    read_tokenizer_file,
+    tokenizer_from_dict,
+    tokenizer_to_dict,
+    write_tokenizer_file,
+)
 
 EOT = "<|endoftext|>"
 
@@ -57,3 +62,29 @@ def test_load_errors(tok, tmp_path):
             BPETokenizer.load(path)
     with pytest.raises(ValueError, match="tokenizer data must be a dict"):
         tokenizer_from_dict([1, 2])
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ((None, {}, SPLIT_PATTERN), "merges must be a list of"),
+        (([(104, 105)], None, SPLIT_PATTERN), "special_tokens must map str to int ids"),
+        (([(104, 105)], {}, None), "pattern must be a str"),
+    ],
+)
+def test_tokenizer_to_dict_refuses_none_by_name(args, match):
+    with pytest.raises(TypeError, match=match):
+        tokenizer_to_dict(*args)
+
+
+def test_write_tokenizer_file_refuses_bad_data_and_paths(tmp_path):
+    data = tokenizer_to_dict([(104, 105)], {}, SPLIT_PATTERN)
+    with pytest.raises(TypeError, match="data must be a dict"):
+        write_tokenizer_file(None, tmp_path / "t.json")
+    with pytest.raises(TypeError, match="path must be a str or path, got NoneType"):
+        write_tokenizer_file(data, None)
+    with pytest.raises(ValueError, match="path cannot be encoded as a file name"):
+        write_tokenizer_file(data, str(tmp_path / "a\ud800b.json"))
+    with pytest.raises(TypeError, match="path must be a str or path, got NoneType"):
+        read_tokenizer_file(None)
+    assert not list(tmp_path.iterdir())  # nothing written

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import random
-import time
+from collections.abc import Mapping
 
 import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stepbytoken.tokenizers import SPLIT_PATTERN, BPETokenizer
+from stepbytoken.tokenizers import SPLIT_PATTERN, BPETokenizer, apply_merges, apply_merges_naive
+from stepbytoken.tokenizers import tokenizer as tokenizer_module
 
 EOT = "<|endoftext|>"
 
@@ -61,15 +62,71 @@ def test_token_bytes_and_str(tok):
     assert tok.token_str(32) == " "
 
 
-def test_encode_a_few_hundred_kb_quickly(tok, sample):
-    rng = random.Random(0)
-    words = regex.findall(r"\S+", sample)
-    text = " ".join(rng.choice(words) + str(rng.randrange(1000)) for _ in range(30_000))
-    assert len(text) > 200_000
-    start = time.perf_counter()
-    ids = tok.encode(text)
-    assert time.perf_counter() - start < 5.0
-    assert tok.decode(ids) == text
+class CountingRanks(Mapping):
+    """A merge table that counts its look-ups: the work of encoding, on any machine."""
+
+    def __init__(self, ranks: Mapping[tuple[int, int], int]) -> None:
+        self.ranks, self.lookups = ranks, 0
+
+    def __getitem__(self, pair: tuple[int, int]) -> int:
+        self.lookups += 1
+        return self.ranks[pair]
+
+    def get(self, pair, default=None):
+        self.lookups += 1
+        return self.ranks.get(pair, default)
+
+    def __iter__(self):
+        return iter(self.ranks)
+
+    def __len__(self) -> int:
+        return len(self.ranks)
+
+
+def _encode_counting(tok, text, monkeypatch):
+    """``tok.encode(text)`` and, per chunk that reached apply_merges, (bytes, look-ups)."""
+    work = []
+
+    def counting(ids, ranks):
+        counted = CountingRanks(ranks)
+        out = apply_merges(ids, counted)
+        work.append((len(ids), counted.lookups))
+        return out
+
+    monkeypatch.setattr(tokenizer_module, "apply_merges", counting)
+    return tok.encode(text), work
+
+
+def _letters(sample: str, n: int, seed: int) -> str:
+    """``n`` letters without a space (one chunk): the sample's words in a seeded order."""
+    words = regex.findall(r"[a-z]+", sample.lower())
+    rng = random.Random(seed)
+    return "".join(rng.choice(words) for _ in range(n))[:n]
+
+
+def test_long_chunks_encode_in_linear_work(tok, sample, monkeypatch):
+    # apply_merges' heap path looks a pair up once per adjacent pair at the start, at most
+    # once per position it lists (those n plus two per merge) and twice per merge: at most
+    # 6n look-ups for a chunk of n bytes, however many merges apply. The naive path scans
+    # the chunk once per merge that applies, n look-ups each time.
+    work = {}
+    for n in (20_000, 80_000):
+        text = _letters(sample, n, seed=n)
+        ids, chunks = _encode_counting(tok, text, monkeypatch)
+        assert [size for size, _ in chunks] == [n]  # one chunk, encoded once
+        assert tok.decode(ids) == text
+        work[n] = chunks[0][1]
+        assert work[n] <= 6 * n
+    assert 3 < work[80_000] / work[20_000] < 5  # four times the text, four times the work
+
+
+def test_a_long_chunk_is_encoded_as_the_naive_path_would_with_less_work(tok, sample):
+    text = _letters(sample, 3_000, seed=1)
+    ranks = dict(tok.merges)  # (a, b) -> new id
+    fast, naive = CountingRanks(ranks), CountingRanks(ranks)
+    ids = apply_merges(list(text.encode()), fast)
+    assert ids == apply_merges_naive(list(text.encode()), naive) == tok.encode(text)
+    assert fast.lookups <= 6 * len(text) < naive.lookups  # the naive path is not taken
 
 
 # ------------------------------------------------------------------------- special tokens
@@ -202,3 +259,36 @@ def test_matches_tokenizers_library(tok, hf_tokenizer, assigned_text, mixed_text
 
 def test_matches_tokenizers_library_on_sample(tok, hf_tokenizer, sample):
     assert hf_tokenizer.encode(sample).ids == tok.encode_ordinary(sample)
+
+
+def test_a_long_chunk_without_spaces_matches_the_library(tok, hf_tokenizer, sample):
+    # One chunk of 20,000 letters: the heap path of apply_merges, checked against `tokenizers`.
+    letters = regex.sub(r"[^a-z]", "", sample.lower()) * 200
+    text = letters[:20_000]
+    assert tok.pre_tokenize(text) == [text]
+    assert tok.encode(text) == hf_tokenizer.encode(text, add_special_tokens=False).ids
+
+
+def test_a_pattern_that_does_not_cover_the_text_is_refused():
+    tok = BPETokenizer(pattern=r"\w+")
+    with pytest.raises(ValueError, match="must cover every character"):
+        tok.encode("hello, world")
+    with pytest.raises(ValueError, match="must cover every character"):
+        BPETokenizer.train("hello, world", 3, pattern=r"\w+")
+    assert tok.decode(tok.encode("hello")) == "hello"
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "match"),
+    [
+        (None, TypeError, "path must be a str or path, got NoneType"),
+        (b"t.json", TypeError, "path must be a str or path, got bytes"),
+        ("", ValueError, "path must be a non-empty path"),
+        ("a\ud800b.json", ValueError, "path cannot be encoded as a file name"),
+    ],
+)
+def test_save_and_load_refuse_what_is_not_a_path(tok, path, error, match):
+    with pytest.raises(error, match=match):
+        tok.save(path)
+    with pytest.raises(error, match=match):
+        BPETokenizer.load(path)

@@ -65,8 +65,10 @@ def test_vocab_errors():
         WordVocab.from_words(["a"]).decode([7])
     with pytest.raises(ValueError, match="same length"):
         WordVocab(["a", "b"], counts=[1])
-    with pytest.raises(TypeError, match="distinct words"):
+    with pytest.raises(TypeError, match="specials must be a list of str"):
         WordVocab.from_words(["a"], specials="<s>")
+    with pytest.raises(TypeError, match="distinct words"):
+        WordVocab.from_words(["a"], specials=["<s>", "<s>"])
 
 
 def test_encode_lines_starts_every_line_with_bos():
@@ -74,3 +76,23 @@ def test_encode_lines_starts_every_line_with_bos():
     ids = encode_lines("One two.\nThree", vocab)
     assert ids[0] == vocab.bos_id and ids.count(vocab.bos_id) == 2
     assert vocab.decode(ids) == ["<s>", "one", "two", ".", "<s>", "three"]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: WordVocab("a b c"), TypeError, "itos must be a list of str"),
+        (lambda: WordVocab(None), TypeError, "itos must be a list of str"),
+        (lambda: WordVocab(["a", "a"]), ValueError, "distinct words"),
+        (lambda: WordVocab(["a"], counts=[1.5]), TypeError, r"counts\[0\] must be an int"),
+        (lambda: WordVocab.from_words("a b c"), TypeError, "words must be a list of str"),
+        (lambda: WordVocab.from_words(None), TypeError, "words must be a list of str"),
+        (lambda: WordVocab.from_words(["a", 1]), TypeError, r"words\[1\] must be a str"),
+        (lambda: WordVocab(["a"]).encode("a"), TypeError, "not a single str"),
+        (lambda: WordVocab(["a"]).decode([0.5]), TypeError, r"ids\[0\] must be an int"),
+        (lambda: encode_lines("a", ["a"]), TypeError, "vocab must be a WordVocab"),
+    ],
+)
+def test_strings_and_none_are_not_lists_of_words(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -149,6 +149,8 @@ def depth_profile(
     """
     if not isinstance(config, GPTConfig):
         raise TypeError(f"config must be a GPTConfig, got {type(config).__name__}")
+    if targets is None:
+        raise TypeError("targets must be a tensor of next-token ids, got None")
     model = GPT(config, seed=seed)
     _, loss = model(idx, targets)
     assert loss is not None  # targets were given

@@ -15,7 +15,13 @@ from collections.abc import Mapping, Sequence
 import torch
 import torch.nn.functional as F
 
-from stepbytoken.checks import check_choice
+from stepbytoken.checks import (
+    check_choice,
+    check_instance,
+    check_strings,
+    check_tensor,
+    check_token_ids,
+)
 from stepbytoken.nn import WordVectors
 
 METHODS = ("offset", "only-c")
@@ -35,6 +41,12 @@ def top_answers(wv: WordVectors, ids: torch.Tensor, method: str = "offset") -> t
 
     Introduced in chapter 3.
     """
+    check_instance("wv", wv, WordVectors)
+    check_tensor("ids", ids, dims=2, integer=True)
+    if ids.shape[1] < 3:
+        raise ValueError(f"ids must have rows of at least 3 ids (a, b, c), got {tuple(ids.shape)}")
+    check_token_ids("ids", ids, wv.vocab_size)
+    method = check_choice("method", method, METHODS)
     E = wv.vectors
     if method == "offset":
         q = E[ids[:, 1]] - E[ids[:, 0]] + E[ids[:, 2]]  # (n, dim)
@@ -90,6 +102,11 @@ def answer_analogies(
 
     Introduced in chapter 3.
     """
+    check_instance("wv", wv, WordVectors)
+    if isinstance(questions, (str, bytes)) or not isinstance(questions, Sequence):
+        raise TypeError(f"questions must be a list of (a, b, c) word triples, got {questions!r}")
+    for i, q in enumerate(questions):
+        check_strings(f"questions[{i}]", q)
     method = check_choice("method", method, METHODS)
     if not questions:
         return []
@@ -142,6 +159,18 @@ def evaluate_analogies(
 
     Introduced in chapter 3.
     """
+    check_instance("wv", wv, WordVectors)
+    if isinstance(analogies, (str, bytes)) or not isinstance(analogies, (Sequence, Mapping)):
+        raise TypeError(
+            "analogies must be a list of 4-word tuples or a mapping, "
+            f"got {type(analogies).__name__}"
+        )
+    pairs = analogies.items() if isinstance(analogies, Mapping) else [("", analogies)]
+    for relation, items in pairs:
+        if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+            raise TypeError(f"analogies must hold lists of 4-word tuples, got {items!r}")
+        for i, item in enumerate(items):
+            check_strings(f"analogies{'[' + repr(relation) + ']' if relation else ''}[{i}]", item)
     groups = dict(analogies) if isinstance(analogies, Mapping) else {"all": analogies}
     by_relation = {}
     for relation, items in groups.items():

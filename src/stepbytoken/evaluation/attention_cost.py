@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile
 
-from stepbytoken.checks import check_int
+from stepbytoken.checks import check_floats, check_int
 from stepbytoken.nn import scaled_dot_product_attention
 
 __all__ = ["AttentionCost", "attention_cost", "growth_exponent", "peak_bytes", "score_matrix_bytes"]
@@ -154,6 +154,10 @@ class AttentionCost:
     score_bytes: tuple[int, ...]
 
 
+#: Longest context :func:`attention_cost` measures: its score matrix alone takes 4 GiB per head.
+MAX_LENGTH = 32_768
+
+
 def attention_cost(
     lengths: Sequence[int], *, n_head: int, d_head: int, repeats: int = 3, seed: int = 0
 ) -> AttentionCost:
@@ -169,7 +173,7 @@ def attention_cost(
     Parameters
     ----------
     lengths : sequence of int
-        Context lengths, each at least 1.
+        Context lengths, each in ``[1, MAX_LENGTH]``.
     n_head, d_head : int
         Heads and their width.
     repeats : int
@@ -198,8 +202,8 @@ def attention_cost(
     """
     if isinstance(lengths, str | bytes) or not isinstance(lengths, Sequence) or not lengths:
         raise ValueError(f"lengths must be a non-empty sequence of ints, got {lengths!r}")
-    for T in lengths:
-        check_int("each length", T, minimum=1)
+    for i, T in enumerate(lengths):
+        check_int(f"lengths[{i}]", T, minimum=1, maximum=MAX_LENGTH)
     for name, value in (("n_head", n_head), ("d_head", d_head), ("repeats", repeats)):
         check_int(name, value, minimum=1)
     check_int("seed", seed, minimum=0)
@@ -256,6 +260,8 @@ def growth_exponent(lengths: Sequence[float], values: Sequence[float]) -> float:
 
     Introduced in chapter 4.
     """
+    lengths = check_floats("lengths", lengths)
+    values = check_floats("values", values)
     if len(lengths) != len(values) or len(lengths) < 2:
         raise ValueError(
             "lengths and values must be two sequences of the same length, at least 2, "

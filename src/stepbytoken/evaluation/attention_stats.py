@@ -20,6 +20,15 @@ from stepbytoken.checks import check_tensor
 __all__ = ["diagonal_spread", "effective_keys", "previous_token_share", "softmax_jacobian_norm"]
 
 
+def _check_scores(scores: object) -> None:
+    """Raise unless ``scores`` is a 2-D floating tensor whose rows have a finite maximum."""
+    check_tensor("scores", scores, dims=2, integer=False)
+    if scores.numel() == 0:
+        raise ValueError(f"scores must not be empty, got shape {tuple(scores.shape)}")
+    if not bool(torch.isfinite(scores.max(dim=-1).values).all()):
+        raise ValueError("each row of scores needs a finite maximum (no NaN, +inf or all -inf)")
+
+
 def effective_keys(scores: Tensor) -> float:
     """Mean over rows of ``exp(entropy)`` of ``softmax(scores)``: how many keys a query uses.
 
@@ -47,7 +56,7 @@ def effective_keys(scores: Tensor) -> float:
 
     Introduced in chapter 4.
     """
-    check_tensor("scores", scores, dims=2, integer=False)
+    _check_scores(scores)
     p = torch.softmax(scores, dim=-1)  # (n, T)
     entropy = -(p * p.clamp_min(1e-30).log()).sum(dim=-1)
     return entropy.exp().mean().item()
@@ -83,7 +92,7 @@ def softmax_jacobian_norm(scores: Tensor) -> float:
 
     Introduced in chapter 4.
     """
-    check_tensor("scores", scores, dims=2, integer=False)
+    _check_scores(scores)
     p = torch.softmax(scores, dim=-1)  # (n, T)
     jacobian = torch.diag_embed(p) - p[:, :, None] * p[:, None, :]  # (n, T, T)
     return jacobian.norm(dim=(1, 2)).mean().item()

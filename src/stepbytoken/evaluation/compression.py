@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from stepbytoken.checks import check_int, check_str
+from stepbytoken.checks import check_instance, check_int, check_ints, check_str
 from stepbytoken.text import split_words
 from stepbytoken.tokenizers import BPETokenizer
 
@@ -47,6 +47,7 @@ def compression(tokenizer: BPETokenizer, text: str, n_merges: int) -> tuple[floa
 
     Introduced in chapter 2.
     """
+    check_instance("tokenizer", tokenizer, BPETokenizer)
     check_str("text", text)
     n_merges = check_int("n_merges", n_merges, minimum=0, maximum=len(tokenizer.merges))
     n_words = len(split_words(text))
@@ -84,6 +85,10 @@ def compression_curve(
 
     Introduced in chapter 2.
     """
+    check_instance("tokenizer", tokenizer, BPETokenizer)
+    if isinstance(merge_counts, (str, bytes)) or not isinstance(merge_counts, Iterable):
+        raise TypeError(f"merge_counts must be a list of ints, got {type(merge_counts).__name__}")
+    merge_counts = check_ints("merge_counts", list(merge_counts), minimum=0)
     total = len(tokenizer.merges)
     counts = [n for n in merge_counts if n < total]
     return {n: compression(tokenizer, text, n) for n in [*counts, total]}

@@ -19,7 +19,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from stepbytoken.checks import check_float, check_int, check_str, check_tensor
+from stepbytoken.checks import (
+    check_float,
+    check_floats,
+    check_instance,
+    check_int,
+    check_str,
+    check_strings,
+    check_tensor,
+)
 from stepbytoken.evaluation.diversity import distinct_n
 from stepbytoken.evaluation.facts import question_prompt
 from stepbytoken.generation import generate, next_token_distribution
@@ -64,6 +72,7 @@ def next_token_logits(model: LanguageModel, tokenizer: BPETokenizer, text: str) 
 
     Introduced in chapter 7.
     """
+    check_instance("tokenizer", tokenizer, BPETokenizer)
     check_language_model(model)
     check_str("text", text, allow_empty=False)
     ids = tokenizer.encode(text)
@@ -139,6 +148,14 @@ def first_token_hits(
 
     Introduced in chapter 7.
     """
+    check_language_model(model)
+    check_instance("tokenizer", tokenizer, BPETokenizer)
+    if isinstance(questions, (str, bytes)) or not isinstance(questions, Sequence) or not questions:
+        raise ValueError("questions must be a non-empty list of (question, answer) pairs")
+    for i, pair in enumerate(questions):
+        if len(check_strings(f"questions[{i}]", pair, allow_empty=False)) != 2:
+            raise ValueError(f"questions[{i}] must be a (question, answer) pair, got {pair!r}")
+    temperatures = check_floats("temperatures", temperatures)
     hit: dict[str | float, list[float]] = {"greedy": [], **{t: [] for t in temperatures}}
     for question, answer in questions:
         logits = next_token_logits(model, tokenizer, question_prompt(question))
@@ -300,6 +317,8 @@ def mean_and_error(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
 
     Introduced in chapter 7.
     """
+    if not (isinstance(values, np.ndarray) and values.ndim != 1):
+        check_floats("values", values)
     x = np.asarray(values, dtype=float)
     if x.ndim != 1 or x.size < 2:
         raise ValueError(f"values must hold at least two numbers, got shape {x.shape}")
@@ -344,6 +363,9 @@ def paired_difference(
 
     Introduced in chapter 7.
     """
+    for name, values in (("a", a), ("b", b)):
+        if not (isinstance(values, np.ndarray) and values.ndim != 1):
+            check_floats(name, values)
     z = check_float("z", z, minimum=0, open_minimum=True)
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from stepbytoken.checks import check_int, check_tensor
+from stepbytoken.checks import check_instance, check_int, check_strings, check_tensor
 from stepbytoken.nn import WordVectors
 from stepbytoken.tokenizers import WordVocab
 
@@ -226,6 +226,8 @@ def word_token_vectors(words: Sequence[str], tokens: WordVectors) -> WordVectors
 
     Introduced in chapter 3.
     """
+    words = check_strings("words", words)
+    check_instance("tokens", tokens, WordVectors)
     token_of = {}
     for w in words:
         forms = [t for t in (" " + w, " " + w.capitalize()) if t in tokens]

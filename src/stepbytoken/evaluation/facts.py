@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from stepbytoken.checks import check_int
+from stepbytoken.checks import check_int, check_str
 from stepbytoken.generation import generate
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world import DOC_SEPARATOR
@@ -31,6 +31,7 @@ def question_prompt(question: str) -> str:
 
     Introduced in chapter 1.
     """
+    check_str("question", question)
     return f"{DOC_SEPARATOR}\nQ: {question}\nA:"
 
 
@@ -45,9 +46,10 @@ def answer_questions(
     """The model's greedy answers to questions asked in the corpus's ``Q: ... A:`` format.
 
     Each question is written as a new document, ``"<|endoftext|>\\nQ: {question}\\nA:"``; the
-    model continues it greedily for up to ``max_new_tokens`` tokens, and the answer is the
-    text up to the first newline (or document separator), stripped. Questions whose prompts
-    have the same number of tokens are answered together in one batch.
+    model continues it greedily until the answer ends (a newline or document separator),
+    for at most ``max_new_tokens`` tokens and never past the model's ``block_size`` (the
+    question is never cropped), and the answer is the text up to that end, stripped.
+    Questions whose prompts have the same number of tokens are answered together in a batch.
 
     Introduced in chapter 1.
 
@@ -70,8 +72,8 @@ def answer_questions(
     Raises
     ------
     TypeError, ValueError
-        For a wrong model or tokenizer type, questions that are not strings, or a bad
-        ``max_new_tokens``.
+        For a wrong model or tokenizer type, questions that are not strings, a bad
+        ``max_new_tokens``, or a question whose prompt does not fit the model's context.
 
     Examples
     --------
@@ -88,18 +90,32 @@ def answer_questions(
         raise TypeError(f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}")
     if isinstance(questions, str) or not all(isinstance(q, str) for q in questions):
         raise TypeError("questions must be a list of strings")
-    check_int("max_new_tokens", max_new_tokens, minimum=1)
+    max_new_tokens = check_int("max_new_tokens", max_new_tokens, minimum=1)
+    block_size = getattr(model, "block_size", None)
     prompts = [tokenizer.encode(question_prompt(q)) for q in questions]
     by_length: dict[int, list[int]] = {}
     for i, ids in enumerate(prompts):
+        if block_size is not None and len(ids) >= block_size:
+            raise ValueError(
+                f"questions[{i}] is {len(ids)} tokens long as a prompt, but the model reads at "
+                f"most block_size = {block_size} tokens and needs room for the answer; "
+                f"ask a shorter question"
+            )
         by_length.setdefault(len(ids), []).append(i)
     answers = [""] * len(questions)
     for length, rows in by_length.items():
-        idx = torch.tensor([prompts[i] for i in rows])  # (B, T)
-        out = generate(model, idx, max_new_tokens, greedy=True)  # (B, T + max_new_tokens)
-        for i, new in zip(rows, out[:, length:].tolist(), strict=True):
-            text = tokenizer.decode(new).split(DOC_SEPARATOR)[0]
-            answers[i] = text.split("\n")[0].strip()
+        budget = max_new_tokens if block_size is None else min(max_new_tokens, block_size - length)
+        out = torch.tensor([prompts[i] for i in rows])  # (B, T)
+        texts = [""] * len(rows)
+        while budget > 0:  # a few tokens at a time, until every answer has ended
+            step = min(budget, MAX_ANSWER_TOKENS)
+            out = generate(model, out, step, greedy=True)  # (B, T) -> (B, T + step)
+            budget -= step
+            texts = [tokenizer.decode(new) for new in out[:, length:].tolist()]
+            if all("\n" in text or DOC_SEPARATOR in text for text in texts):
+                break
+        for i, text in zip(rows, texts, strict=True):
+            answers[i] = text.split(DOC_SEPARATOR)[0].split("\n")[0].strip()
     return answers
 
 

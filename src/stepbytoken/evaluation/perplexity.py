@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import torch
 
-from stepbytoken.checks import check_int
+from stepbytoken.checks import check_int, check_ints
 from stepbytoken.nn.interface import LanguageModel, check_language_model, eval_mode
 from stepbytoken.nn.ngram import NGramModel
 
@@ -56,6 +56,8 @@ def token_probs(model: LanguageModel, ids: Sequence[int], *, chunk: int = 4096) 
     >>> token_probs(model, [0, 1, 0])
     tensor([0.6000, 0.5000], dtype=torch.float64)
     """
+    check_language_model(model)
+    ids = check_ints("ids", ids, minimum=0, maximum=model.vocab_size - 1)
     check_language_model(model)
     chunk = check_int("chunk", chunk, minimum=1)
     if len(ids) < 2:

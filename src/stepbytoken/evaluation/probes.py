@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from stepbytoken.checks import check_int
+from stepbytoken.checks import check_instance, check_int, check_str, check_strings
 from stepbytoken.evaluation.attention_stats import previous_token_share
 from stepbytoken.nn import GPT
 from stepbytoken.tokenizers import BPETokenizer
@@ -66,6 +66,15 @@ class PronounCase:
     most_recent: str
 
 
+def _check_cases(cases: object) -> None:
+    """Raise unless ``cases`` is a list of :class:`PronounCase`."""
+    if isinstance(cases, (str, bytes)) or not isinstance(cases, Sequence):
+        raise TypeError(f"cases must be a list of PronounCase, got {type(cases).__name__}")
+    for i, case in enumerate(cases):
+        if not isinstance(case, PronounCase):
+            raise TypeError(f"cases[{i}] must be a PronounCase, got {type(case).__name__}")
+
+
 def pronoun_cases(
     stories: Sequence[str],
     tokenizer: BPETokenizer,
@@ -110,6 +119,12 @@ def pronoun_cases(
     Introduced in chapter 4.
     """
     check_int("block_size", block_size, minimum=1)
+    stories = check_strings("stories", stories)
+    check_instance("tokenizer", tokenizer, BPETokenizer)
+    if not isinstance(genders, Mapping):
+        raise TypeError(f"genders must be a mapping name -> gender, got {type(genders).__name__}")
+    check_strings("genders", list(genders))
+    check_str("prefix", prefix)
     if not genders:
         raise ValueError("genders must name at least one person")
     name = re.compile(r"\b(?:" + "|".join(genders) + r")\b")
@@ -226,6 +241,7 @@ def stories_of(cases: Sequence[PronounCase]) -> dict[tuple[int, ...], list[int]]
 
     Introduced in chapter 4.
     """
+    _check_cases(cases)
     by_story: dict[tuple[int, ...], list[int]] = {}
     for n, case in enumerate(cases):
         by_story.setdefault(case.ids, []).append(n)
@@ -329,6 +345,7 @@ def held_out(cases: Sequence[PronounCase]) -> Tensor:
 
     Introduced in chapter 4.
     """
+    _check_cases(cases)
     number = {ids: k for k, ids in enumerate(stories_of(cases))}
     return torch.tensor([number[c.ids] >= len(number) // 2 for c in cases])
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from stepbytoken.checks import check_float, check_int
+from stepbytoken.checks import check_float, check_int, check_ints
 from stepbytoken.evaluation.decoding import token_log_probs
 from stepbytoken.nn import LanguageModel, check_language_model
 
@@ -61,6 +61,9 @@ def copy_probabilities(
 
     Introduced in chapter 7.
     """
+    check_language_model(model)
+    prefix = check_ints("prefix", prefix, minimum=0, maximum=model.vocab_size - 1)
+    phrase = check_ints("phrase", phrase, minimum=0, maximum=model.vocab_size - 1)
     check_language_model(model)
     if not prefix or not phrase:
         raise ValueError("prefix and phrase must each hold at least one token id")

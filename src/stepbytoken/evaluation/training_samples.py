@@ -15,12 +15,19 @@ from collections.abc import Collection, Iterable, Sequence
 import torch
 from torch import nn
 
-from stepbytoken.checks import check_int, check_str
+from stepbytoken.checks import check_instance, check_int, check_ints, check_str, check_strings
 from stepbytoken.generation import generate
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world import words
 
 __all__ = ["SampleRecorder", "real_word_share"]
+
+
+def _iterable(name: str, values: object) -> Iterable[object]:
+    """``values`` if it is an iterable other than a str, else a ``TypeError`` naming it."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a list, got {type(values).__name__}")
+    return values
 
 
 class SampleRecorder:
@@ -76,18 +83,23 @@ class SampleRecorder:
         n_samples: int = 4,
         seed: int = 1,
     ) -> None:
+        check_instance("tokenizer", tokenizer, BPETokenizer)
         check_str("prompt", prompt, allow_empty=False)
-        self.steps = {check_int("a step", step, minimum=0) for step in steps}
+        self.steps = set(check_ints("steps", list(_iterable("steps", steps)), minimum=0))
         self.max_new_tokens = check_int("max_new_tokens", max_new_tokens, minimum=1)
         n_samples = check_int("n_samples", n_samples, minimum=1)
         self.seed = check_int("seed", seed)
         self.tokenizer = tokenizer
-        self.prompt_ids = torch.tensor([tokenizer.encode(prompt)] * n_samples)  # (n, T)
+        try:
+            prompt_ids = tokenizer.encode(prompt)
+        except ValueError as err:
+            raise ValueError(f"prompt cannot be encoded: {err}") from None
+        self.prompt_ids = torch.tensor([prompt_ids] * n_samples)  # (n, T)
         self.samples: dict[int, list[str]] = {}
 
     def __call__(self, step: int, model: nn.Module) -> None:
         """Sample from ``model`` if ``step`` is one of the chosen steps."""
-        if step in self.steps:
+        if check_int("step", step, minimum=0) in self.steps:
             out = generate(model, self.prompt_ids, self.max_new_tokens, seed=self.seed)
             start = self.prompt_ids.shape[1]
             self.samples[step] = [self.tokenizer.decode(row[start:].tolist()) for row in out]
@@ -115,5 +127,10 @@ def real_word_share(texts: Iterable[str], known: Collection[str]) -> float:
 
     Introduced in chapter 6.
     """
+    texts = check_strings("texts", texts)
+    if isinstance(known, (str, bytes)) or not isinstance(known, Collection):
+        raise TypeError(f"known must be a collection of words (a set), got {type(known).__name__}")
+    if not all(isinstance(word, str) for word in known):
+        raise TypeError("known must hold words (str) only")
     found = [w for text in texts for w in words(text)]
     return sum(w in known for w in found) / max(len(found), 1)

@@ -28,12 +28,19 @@ __all__ = [
 def check_logits(logits: object) -> torch.Tensor:
     """Return ``logits`` ``(..., vocab_size)`` as a floating tensor, or raise if it cannot be.
 
+    Every row needs a finite maximum: NaN, ``+inf``, and rows that are all ``-inf`` are
+    refused, since no token can be chosen from them (neither greedily nor by a draw).
+
     Introduced in chapter 7.
 
     Examples
     --------
     >>> check_logits(torch.tensor([1, 2]))
     tensor([1., 2.])
+    >>> check_logits(torch.tensor([float("-inf"), float("-inf")]))
+    Traceback (most recent call last):
+    ...
+    ValueError: each row of logits needs a finite maximum (no +inf, not all -inf)
     """
     logits = check_tensor("logits", logits)
     if logits.dim() == 0 or logits.shape[-1] == 0:
@@ -45,6 +52,8 @@ def check_logits(logits: object) -> torch.Tensor:
         logits = logits.float()
     if torch.isnan(logits).any():
         raise ValueError("logits must not contain NaN")
+    if logits.numel() and not torch.isfinite(logits.max(dim=-1).values).all():
+        raise ValueError("each row of logits needs a finite maximum (no +inf, not all -inf)")
     return logits
 
 
@@ -112,7 +121,16 @@ def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """
     logits = check_logits(logits)
     temperature, _, _ = check_sampler(temperature, None, None)
-    return logits / temperature
+    # In float64, so that a tiny temperature (1e-46 is 0 in float32) does not turn 0 / t into
+    # 0 / 0; a quotient too large for the logits' dtype becomes +-inf, and +inf is refused.
+    scaled = (logits.double() / temperature).to(logits.dtype)
+    if torch.isposinf(scaled).any():
+        raise ValueError(
+            f"temperature {temperature} is too small for these logits: logits / temperature "
+            f"overflows {logits.dtype}; subtract each row's maximum first "
+            f"(next_token_distribution does) or use greedy decoding"
+        )
+    return scaled
 
 
 def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
@@ -250,9 +268,7 @@ def next_token_distribution(
     """
     logits = check_logits(logits)
     temperature, top_k, top_p = check_sampler(temperature, top_k, top_p)
-    row_max = logits.max(dim=-1, keepdim=True).values  # (..., 1)
-    if not torch.isfinite(row_max).all():
-        raise ValueError("each row of logits needs a finite maximum (no +inf, not all -inf)")
+    row_max = logits.max(dim=-1, keepdim=True).values  # (..., 1), finite (check_logits)
     # Shifting by the maximum leaves the softmax unchanged and keeps tiny temperatures from
     # overflowing: the best token sits at 0 and the others go towards -inf.
     logits = apply_temperature(logits - row_max, temperature)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
-from stepbytoken.checks import check_int, check_tensor
-from stepbytoken.generation.filters import check_sampler, next_token_distribution
+from stepbytoken.checks import check_bool, check_int, check_tensor, check_token_ids
+from stepbytoken.generation.filters import check_logits, check_sampler, next_token_distribution
 from stepbytoken.generation.sampler import draw, resolve_generator
 from stepbytoken.nn.interface import (
     LanguageModel,
@@ -63,11 +63,15 @@ def _prepare(
     ``one_sequence`` names a caller that accepts a single sequence only (not a batch).
     """
     check_language_model(model)
+    greedy = check_bool("greedy", greedy)
     if not isinstance(idx, torch.Tensor):
-        if not isinstance(idx, Sequence):
+        if not isinstance(idx, Sequence) or isinstance(idx, (str, bytes)):
             raise TypeError(f"idx must be a tensor or a sequence of ints, got {type(idx).__name__}")
         idx = torch.tensor([check_int(f"idx[{i}]", t) for i, t in enumerate(idx)], dtype=torch.long)
     check_tensor("idx", idx, dims=(1, 2), integer=True)
+    vocab_size = getattr(model, "vocab_size", None)
+    if isinstance(vocab_size, int):
+        check_token_ids("idx", idx, vocab_size)
     single = idx.dim() == 1
     device = idx.device
     idx = idx.long().reshape(1, -1) if single else idx.long()  # (B, T)
@@ -116,7 +120,7 @@ def _decode(run: _Decoding) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.
                 f"the model must return logits of shape (B, T, vocab_size) with B = "
                 f"{len(idx_cond)}, got {tuple(logits.shape)}"
             )
-        logits = logits[:, -1, :]  # (B, T, V) -> (B, V)
+        logits = check_logits(logits[:, -1, :])  # (B, T, V) -> (B, V); no NaN rows
         if run.greedy:
             idx_next = logits.argmax(dim=-1)  # (B,)
         else:

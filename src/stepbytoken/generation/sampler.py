@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from stepbytoken.checks import check_int
+from stepbytoken.checks import check_bool, check_int, check_tensor
 from stepbytoken.generation.filters import check_logits, check_sampler, next_token_distribution
 
 __all__ = ["draw", "resolve_generator", "sample_next"]
@@ -43,6 +43,9 @@ def resolve_generator(seed: int | None, generator: torch.Generator | None) -> to
 def draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Draw one token id per row of ``probs`` ``(..., V)``; returns ids of shape ``(...)``.
 
+    Raises ``TypeError``/``ValueError`` unless ``probs`` is a floating tensor of finite,
+    non-negative weights with a positive sum per row and ``generator`` a ``torch.Generator``.
+
     Introduced in chapter 7.
 
     Examples
@@ -50,6 +53,15 @@ def draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     >>> draw(torch.tensor([[0.0, 1.0], [1.0, 0.0]]), torch.Generator().manual_seed(0))
     tensor([1, 0])
     """
+    check_tensor("probs", probs, integer=False)
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    if probs.dim() == 0 or probs.shape[-1] == 0 or probs.numel() == 0:
+        raise ValueError(f"probs must have shape (..., V) with V >= 1, got {tuple(probs.shape)}")
+    if not bool(torch.isfinite(probs).all()) or bool((probs < 0).any()):
+        raise ValueError("probs must be finite and >= 0")
+    if not bool((probs.sum(dim=-1) > 0).all()):
+        raise ValueError("each row of probs needs a positive sum")
     flat = probs.reshape(-1, probs.shape[-1]).to(generator.device)  # (N, V)
     ids = torch.multinomial(flat, num_samples=1, generator=generator)  # (N, 1)
     return ids.to(probs.device).reshape(probs.shape[:-1])
@@ -102,7 +114,7 @@ def sample_next(
     tensor([1, 0])
     """
     logits = check_logits(logits)
-    if greedy:
+    if check_bool("greedy", greedy):
         check_sampler(temperature, top_k, top_p)
         resolve_generator(seed, generator)  # still check the arguments
         return logits.argmax(dim=-1)

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from stepbytoken.checks import check_float, check_int, check_tensor
+from stepbytoken.checks import check_bool, check_float, check_int, check_tensor
 from stepbytoken.nn.positions import RotaryEmbedding
 
 __all__ = ["causal_mask", "scaled_dot_product_attention", "MultiHeadAttention"]
@@ -56,7 +56,12 @@ def causal_mask(T: int, *, device: torch.device | str | None = None) -> Tensor:
             [ True,  True,  True]])
     """
     check_int("T", T, minimum=1)
-    return torch.ones(T, T, dtype=torch.bool, device=device).tril()
+    if device is not None and not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a torch.device, str or None, got {type(device).__name__}")
+    try:
+        return torch.ones(T, T, dtype=torch.bool, device=device).tril()
+    except (RuntimeError, AssertionError) as err:  # torch asserts on a device it was built without
+        raise ValueError(f"device {device!r} is not available: {err}") from None
 
 
 def scaled_dot_product_attention(
@@ -93,12 +98,13 @@ def scaled_dot_product_attention(
     output : Tensor
         Shape ``(..., T_q, d_v)``.
     weights : Tensor
-        Shape ``(..., T_q, T_k)``; rows sum to 1 (NaN for a row whose keys are all masked).
+        Shape ``(..., T_q, T_k)``; rows sum to 1.
 
     Raises
     ------
     TypeError, ValueError
-        If an argument has the wrong type or dtype, or the shapes do not fit together.
+        If an argument has the wrong type or dtype, the shapes do not fit together, ``scale``
+        is not finite, or the mask leaves a query with no key to attend to.
 
     Examples
     --------
@@ -130,8 +136,7 @@ def scaled_dot_product_attention(
             "the leading (batch, head) dimensions of q, k and v must be equal or broadcastable, "
             f"got {tuple(q.shape)}, {tuple(k.shape)} and {tuple(v.shape)}"
         ) from None
-    if not isinstance(causal, bool):
-        raise TypeError(f"causal must be a bool, got {type(causal).__name__}")
+    causal = check_bool("causal", causal)
     T_q, T_k = q.shape[-2], k.shape[-2]
     if causal and T_q != T_k:
         raise ValueError(
@@ -142,6 +147,8 @@ def scaled_dot_product_attention(
         scale = 1.0 / math.sqrt(q.shape[-1])
     elif isinstance(scale, bool) or not isinstance(scale, numbers.Real):
         raise TypeError(f"scale must be a real number or None, got {type(scale).__name__}")
+    else:
+        scale = check_float("scale", scale)
 
     scores = (q @ k.transpose(-2, -1)) * scale  # (..., T_q, d) @ (..., d, T_k) -> (..., T_q, T_k)
 
@@ -166,6 +173,11 @@ def scaled_dot_product_attention(
         allowed = causal_mask(T_q, device=scores.device)  # (T_q, T_k), broadcasts over (...)
         scores = scores.masked_fill(~allowed, float("-inf"))
 
+    if T_k == 0 or bool(torch.isneginf(scores).all(dim=-1).any()):
+        raise ValueError(
+            "every query needs at least one key it may attend to: the mask leaves a row of "
+            "the attention scores with no allowed key (all False or -inf), whose softmax is 0 / 0"
+        )
     weights = torch.softmax(scores, dim=-1)  # (..., T_q, T_k), rows sum to 1
     output = weights @ v  # (..., T_q, T_k) @ (..., T_k, d_v) -> (..., T_q, d_v)
     return output, weights
@@ -254,10 +266,13 @@ class MultiHeadAttention(nn.Module):
         With ``return_weights=True`` the result is ``(output, weights)``, the weights having
         shape ``(B, n_head, T, T)``.
         """
-        if x.ndim != 3 or x.shape[-1] != self.d_model:
+        check_tensor("x", x, integer=False)
+        if x.ndim != 3 or x.shape[-1] != self.d_model or x.shape[1] == 0:
             raise ValueError(
-                f"expected x of shape (B, T, d_model={self.d_model}), got {tuple(x.shape)}"
+                f"expected x of shape (B, T, d_model={self.d_model}) with T >= 1, "
+                f"got {tuple(x.shape)}"
             )
+        return_weights = check_bool("return_weights", return_weights)
         B, T, C = x.shape
         q, k, v = self.c_attn(x).split(self.d_model, dim=2)  # (B, T, 3C) -> 3 x (B, T, C)
         # split channels into heads: (B, T, C) -> (B, T, n_head, d_head) -> (B, n_head, T, d_head)

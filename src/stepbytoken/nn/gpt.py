@@ -18,7 +18,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from stepbytoken.checks import check_choice, check_float, check_int, check_tensor, check_token_ids
+from stepbytoken.checks import (
+    check_bool,
+    check_choice,
+    check_features,
+    check_float,
+    check_int,
+    check_targets,
+    check_tensor,
+    check_token_ids,
+)
 from stepbytoken.nn.attention import MultiHeadAttention
 from stepbytoken.nn.norms import NORMS, make_norm
 from stepbytoken.nn.positions import POSITIONS, RotaryEmbedding, sinusoidal_positions
@@ -104,9 +113,7 @@ class GPTConfig:
                 f"positions='rope' needs an even d_head = d_model // n_head, got {self.d_head}"
             )
         for name in ("bias", "tie_weights", "residual", "use_norm"):
-            value = getattr(self, name)
-            if not isinstance(value, bool):
-                raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+            check_bool(name, getattr(self, name))
         check_float("dropout", self.dropout, minimum=0, maximum=1, open_maximum=True)
 
     @property
@@ -131,6 +138,14 @@ class GPTConfig:
         return cls(**fields)  # type: ignore[arg-type]
 
 
+def _check_ffn(d_model: object, d_ff: object, bias: object, dropout: object) -> None:
+    """Check the arguments of :class:`MLP` and :class:`SwiGLU`."""
+    check_int("d_model", d_model, minimum=1)
+    check_int("d_ff", d_ff, minimum=1)
+    check_bool("bias", bias)
+    check_float("dropout", dropout, minimum=0, maximum=1, open_maximum=True)
+
+
 class MLP(nn.Module):
     """The feed-forward part of a block: widen, apply GELU, project back.
 
@@ -148,6 +163,7 @@ class MLP(nn.Module):
 
     def __init__(self, d_model: int, d_ff: int, bias: bool = True, dropout: float = 0.0) -> None:
         super().__init__()
+        _check_ffn(d_model, d_ff, bias, dropout)
         self.c_fc = nn.Linear(d_model, d_ff, bias=bias)
         self.gelu = nn.GELU()
         self.c_proj = nn.Linear(d_ff, d_model, bias=bias)
@@ -155,6 +171,7 @@ class MLP(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Apply the MLP to ``x`` of shape ``(..., d_model)``."""
+        check_features("x", x, self.c_fc.in_features)
         x = self.gelu(self.c_fc(x))  # (..., d_model) -> (..., d_ff)
         return self.dropout(self.c_proj(x))  # (..., d_ff) -> (..., d_model)
 
@@ -182,6 +199,7 @@ class SwiGLU(nn.Module):
 
     def __init__(self, d_model: int, d_ff: int, bias: bool = True, dropout: float = 0.0) -> None:
         super().__init__()
+        _check_ffn(d_model, d_ff, bias, dropout)
         self.c_gate = nn.Linear(d_model, d_ff, bias=bias)  # W1, through the SiLU
         self.c_fc = nn.Linear(d_model, d_ff, bias=bias)  # W3
         self.c_proj = nn.Linear(d_ff, d_model, bias=bias)  # W2
@@ -189,6 +207,7 @@ class SwiGLU(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Apply the gated MLP to ``x`` of shape ``(..., d_model)``."""
+        check_features("x", x, self.c_fc.in_features)
         h = F.silu(self.c_gate(x)) * self.c_fc(x)  # (..., d_model) -> (..., d_ff)
         return self.dropout(self.c_proj(h))  # (..., d_ff) -> (..., d_model)
 
@@ -214,6 +233,11 @@ class Block(nn.Module):
 
     def __init__(self, config: GPTConfig, rope: RotaryEmbedding | None = None) -> None:
         super().__init__()
+        if not isinstance(config, GPTConfig):
+            raise TypeError(f"config must be a GPTConfig, got {type(config).__name__}")
+        if rope is not None and not isinstance(rope, RotaryEmbedding):
+            raise TypeError(f"rope must be a RotaryEmbedding or None, got {type(rope).__name__}")
+        self.d_model = config.d_model
         self.residual = config.residual
         self.norm_1 = _make_norm(config)
         self.attn = MultiHeadAttention(
@@ -226,6 +250,8 @@ class Block(nn.Module):
 
     def forward(self, x: Tensor, return_weights: bool = False) -> Tensor | tuple[Tensor, Tensor]:
         """Run the block on ``x`` ``(B, T, d_model)``; ``(x, weights)`` if ``return_weights``."""
+        check_features("x", x, self.d_model, dims=3)
+        return_weights = check_bool("return_weights", return_weights)
         weights = None
         if return_weights:
             a, weights = self.attn(self.norm_1(x), return_weights=True)
@@ -350,17 +376,14 @@ class GPT(nn.Module):
         """Return next-token logits ``(B, T, vocab_size)`` and, given targets, the mean loss.
 
         ``targets`` has the shape of ``idx``; entries equal to ``-1`` are left out of the
-        cross-entropy (in nats). Raises ``TypeError``/``ValueError`` for ids that are not an
-        integer ``(B, T)`` tensor within ``block_size`` and ``[0, vocab_size)``.
+        cross-entropy (in nats), and at least one must not be. Raises ``TypeError``/``ValueError``
+        for ids that are not an integer ``(B, T)`` tensor within ``block_size`` and
+        ``[0, vocab_size)``, or targets that are not of that shape with ids in
+        ``[-1, vocab_size)``.
         """
-        if targets is not None:
-            check_tensor("targets", targets, integer=True)
-            if targets.shape != getattr(idx, "shape", None):
-                raise ValueError(
-                    f"targets must have the shape of idx {tuple(idx.shape)}, "
-                    f"got {tuple(targets.shape)}"
-                )
         x = self._embed(idx)
+        if targets is not None:
+            check_targets(targets, idx.shape, self.config.vocab_size)
         for block in self.blocks:
             x = block(x)
         x = self.norm_f(x)
@@ -409,6 +432,7 @@ class GPT(nn.Module):
         >>> [tuple(h.shape) for h in states]
         [(1, 3, 16), (1, 3, 16), (1, 3, 16)]
         """
+        include_embeddings = check_bool("include_embeddings", include_embeddings)
         x = self._embed(idx)
         states = [x] if include_embeddings else []
         for block in self.blocks:

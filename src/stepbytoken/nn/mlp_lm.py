@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stepbytoken.checks import check_int, check_tensor
+from stepbytoken.checks import check_int, check_targets, check_tensor, check_token_ids
 
 
 class MLPLanguageModel(nn.Module):
@@ -66,7 +66,7 @@ class MLPLanguageModel(nn.Module):
         check_int("d_hidden", d_hidden, minimum=1)
         check_int("pad_id", pad_id, minimum=0, maximum=vocab_size - 1)
         self.vocab_size, self.context, self.pad_id = vocab_size, context, pad_id
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
         self.embedding = nn.Embedding(vocab_size, d_embed)
         self.hidden = nn.Linear(context * d_embed, d_hidden)
         self.output = nn.Linear(d_hidden, vocab_size)
@@ -85,14 +85,26 @@ class MLPLanguageModel(nn.Module):
     def forward(
         self, idx: torch.Tensor, targets: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Next-token logits ``(B, T, vocab_size)`` for ``idx`` ``(B, T)``, and the loss."""
+        """Next-token logits ``(B, T, vocab_size)`` for ``idx`` ``(B, T)``, and the loss.
+
+        ``targets`` as for :meth:`GPT.forward <stepbytoken.nn.gpt.GPT.forward>` (``-1``: left
+        out of the loss).
+        """
         check_tensor("idx", idx, dims=2, integer=True)
+        check_token_ids("idx", idx, self.vocab_size)
+        if targets is not None:
+            check_targets(targets, idx.shape, self.vocab_size)
         B, T = idx.shape
+        if B == 0 or T == 0:
+            raise ValueError(f"idx must have at least one sequence and one token, got {(B, T)}")
+        idx = idx.long()
         padded = F.pad(idx, (self.context - 1, 0), value=self.pad_id)  # (B, context - 1 + T)
         windows = padded.unfold(1, self.context, 1)  # (B, T, context): idx[t-context+1 .. t]
         x = self.embedding(windows).view(B, T, -1)  # (B, T, context * d_embed)
         logits = self.output(torch.tanh(self.hidden(x)))  # (B, T, vocab_size)
         loss = None
         if targets is not None:
-            loss = F.cross_entropy(logits.view(-1, self.vocab_size), targets.reshape(-1))
+            loss = F.cross_entropy(
+                logits.view(-1, self.vocab_size), targets.reshape(-1).long(), ignore_index=-1
+            )
         return logits, loss

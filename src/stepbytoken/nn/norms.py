@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from stepbytoken.checks import check_choice, check_float, check_int
+from stepbytoken.checks import check_bool, check_choice, check_features, check_float, check_int
 
 __all__ = ["NORMS", "RMSNorm", "make_norm"]
 
@@ -44,12 +44,13 @@ class RMSNorm(nn.Module):
 
     def __init__(self, d_model: int, eps: float = 1e-5) -> None:
         super().__init__()
-        check_int("d_model", d_model, minimum=1)
+        self.d_model = check_int("d_model", d_model, minimum=1)
         self.eps = check_float("eps", eps, minimum=0, open_minimum=True)
         self.weight = nn.Parameter(torch.ones(d_model))
 
     def forward(self, x: Tensor) -> Tensor:
         """Normalise ``x`` of shape ``(..., d_model)``; the shape is unchanged."""
+        check_features("x", x, self.d_model)
         rms_inv = torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps)  # (..., 1)
         return x * rms_inv * self.weight
 
@@ -66,6 +67,8 @@ def make_norm(norm: str | None, d_model: int, *, bias: bool = True) -> nn.Module
     >>> make_norm("rmsnorm", 4), make_norm(None, 4)
     (RMSNorm(), Identity())
     """
+    d_model = check_int("d_model", d_model, minimum=1)
+    bias = check_bool("bias", bias)
     if norm is None:
         return nn.Identity()
     if check_choice("norm", norm, NORMS) == "rmsnorm":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from stepbytoken.checks import check_float, check_int
+from stepbytoken.checks import check_float, check_int, check_tensor
 
 __all__ = ["POSITIONS", "sinusoidal_positions", "RotaryEmbedding"]
 
@@ -121,7 +121,12 @@ class RotaryEmbedding(nn.Module):
         self.register_buffer("sin", torch.sin(angles).to(torch.float32), persistent=False)
 
     def forward(self, x: Tensor, offset: int = 0) -> Tensor:
-        """Rotate ``x`` ``(..., T, d_head)``; row ``t`` sits at position ``offset + t``."""
+        """Rotate ``x`` ``(..., T, d_head)``; row ``t`` sits at position ``offset + t``.
+
+        Raises ``TypeError``/``ValueError`` unless ``x`` is a floating tensor of that shape
+        (integers cannot hold rotated values) and the positions fit in ``block_size``.
+        """
+        check_tensor("x", x, integer=False)
         if x.ndim < 2 or x.shape[-1] != self.d_head:
             raise ValueError(
                 f"expected x of shape (..., T, d_head={self.d_head}), got {tuple(x.shape)}"

@@ -54,6 +54,10 @@ def skipgram_pairs(
     """
     check_tensor("idx", idx, dims=1, integer=True)
     window = check_int("window", window, minimum=1)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+        )
     N = idx.numel()
     if generator is None:
         reach = torch.full((N,), window, dtype=torch.long)
@@ -71,6 +75,19 @@ def skipgram_pairs(
         empty = torch.empty(0, dtype=torch.long)
         return empty, empty.clone()
     return torch.cat(centers), torch.cat(contexts)
+
+
+def _check_sgns(v: object, u_pos: object, u_neg: object) -> None:
+    """Check the shapes (B, dim), (B, dim), (B, K, dim) of the skip-gram loss's inputs."""
+    check_tensor("v", v, dims=2, integer=False)
+    check_tensor("u_pos", u_pos, dims=2, integer=False)
+    check_tensor("u_neg", u_neg, dims=3, integer=False)
+    B, dim = v.shape
+    if tuple(u_pos.shape) != (B, dim) or u_neg.shape[0] != B or u_neg.shape[2] != dim:
+        raise ValueError(
+            f"v, u_pos and u_neg must have shapes (B, dim), (B, dim) and (B, K, dim), got "
+            f"{tuple(v.shape)}, {tuple(u_pos.shape)} and {tuple(u_neg.shape)}"
+        )
 
 
 def sgns_loss(v: torch.Tensor, u_pos: torch.Tensor, u_neg: torch.Tensor) -> torch.Tensor:
@@ -101,6 +118,7 @@ def sgns_loss(v: torch.Tensor, u_pos: torch.Tensor, u_neg: torch.Tensor) -> torc
 
     Introduced in chapter 3.
     """
+    _check_sgns(v, u_pos, u_neg)
     pos = (v * u_pos).sum(-1)  # (B,)
     neg = torch.bmm(u_neg, v.unsqueeze(-1)).squeeze(-1)  # (B, K, dim) @ (B, dim, 1) -> (B, K)
     return -(F.logsigmoid(pos).sum() + F.logsigmoid(-neg).sum())
@@ -137,6 +155,7 @@ def sgns_grads(
 
     Introduced in chapter 3.
     """
+    _check_sgns(v, u_pos, u_neg)
     pos = (v * u_pos).sum(-1)  # (B,)
     neg = torch.bmm(u_neg, v.unsqueeze(-1)).squeeze(-1)  # (B, K, dim) @ (B, dim, 1) -> (B, K)
     loss = -(F.logsigmoid(pos).sum() + F.logsigmoid(-neg).sum())

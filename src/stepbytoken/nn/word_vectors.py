@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import torch
 import torch.nn.functional as F
 
-from stepbytoken.checks import check_int, check_tensor
+from stepbytoken.checks import check_float, check_int, check_str, check_strings, check_tensor
 from stepbytoken.tokenizers import WordVocab
 
 
@@ -46,13 +46,27 @@ def cosine_similarity(u: torch.Tensor, v: torch.Tensor, eps: float = 1e-8) -> to
 
     Introduced in chapter 3.
     """
-    if u.shape[-1] != v.shape[-1]:
+    check_tensor("u", u, integer=False)
+    check_tensor("v", v, integer=False)
+    eps = check_float("eps", eps, minimum=0, open_minimum=True)
+    if u.dim() == 0 or v.dim() == 0 or u.shape[-1] != v.shape[-1]:
         raise ValueError(
-            f"u and v must have the same last dimension, got {u.shape[-1]} and {v.shape[-1]}"
+            f"u and v must have the same last dimension, got shapes {tuple(u.shape)} and "
+            f"{tuple(v.shape)}"
         )
     u_norm = u.norm(dim=-1).clamp_min(eps)
     v_norm = v.norm(dim=-1).clamp_min(eps)
     return (u * v).sum(-1) / (u_norm * v_norm)
+
+
+class UnknownWordError(KeyError, ValueError):
+    """A word that has no vector: a ``KeyError`` (a failed look-up) and a ``ValueError``.
+
+    Introduced in chapter 3.
+    """
+
+    def __str__(self) -> str:  # the message, not the repr a KeyError shows
+        return str(self.args[0]) if self.args else ""
 
 
 class WordVectors:
@@ -85,7 +99,11 @@ class WordVectors:
     """
 
     def __init__(self, vocab: WordVocab, weight: torch.Tensor) -> None:
+        if not isinstance(vocab, WordVocab):
+            raise TypeError(f"vocab must be a WordVocab, got {type(vocab).__name__}")
         check_tensor("weight", weight, dims=2)
+        if not weight.is_floating_point():
+            raise ValueError(f"weight must be a floating tensor, got dtype {weight.dtype}")
         if weight.shape[0] != len(vocab):
             raise ValueError(
                 f"weight must have shape (vocab_size={len(vocab)}, dim), got {tuple(weight.shape)}"
@@ -119,15 +137,27 @@ class WordVectors:
         return f"WordVectors({self.vocab_size} words, dim={self.dim})"
 
     def index(self, word: str) -> int:
-        """Row of ``word``; ``KeyError`` (with a hint for capitalised words) if it has none."""
+        """Row of ``word``; :class:`UnknownWordError` (with a hint for capitalised words) if none.
+
+        Raises ``TypeError`` if ``word`` is not a str.
+        """
         try:
-            return self.vocab.stoi[word]
+            return self.vocab.stoi[check_str("word", word)]
         except KeyError:
             hint = f"; try {word.lower()!r}" if word.lower() in self.vocab else ""
-            raise KeyError(
-                f"{word!r} is not in the vocabulary of {self.vocab_size} words (words are "
+            raise UnknownWordError(
+                f"word {word!r} is not in the vocabulary of {self.vocab_size} words (words are "
                 f"lowercase and must occur at least min_count times in the training text){hint}"
             ) from None
+
+    def _row(self, name: str, word: object) -> int:
+        """:meth:`index`, with errors that name the caller's argument."""
+        try:
+            return self.index(word)  # type: ignore[arg-type]
+        except UnknownWordError as err:
+            raise UnknownWordError(f"{name}: {err}") from None
+        except TypeError:
+            raise TypeError(f"{name} must be a str, got {type(word).__name__}") from None
 
     def __getitem__(self, word: str) -> torch.Tensor:
         """The raw vector of ``word``, shape (dim,)."""
@@ -142,7 +172,8 @@ class WordVectors:
         >>> wv.similarity("cat", "dog")
         0.707107
         """
-        return round(cosine_similarity(self[a], self[b]).item(), 6)
+        a_row, b_row = self._row("a", a), self._row("b", b)
+        return round(cosine_similarity(self.weight[a_row], self.weight[b_row]).item(), 6)
 
     def nearest(
         self, query: str | torch.Tensor, k: int = 5, exclude: Iterable[str] = ()
@@ -178,12 +209,13 @@ class WordVectors:
         (['dog', 'sky'], [('sky', 1.0)])
         """
         k = check_int("k", k, minimum=1)
-        skip = {self.index(w) for w in exclude}
+        skip = {self._row("exclude", w) for w in check_strings("exclude", exclude)}
         if isinstance(query, str):
-            skip.add(self.index(query))
-            q = self.weight[self.index(query)]
+            skip.add(self._row("query", query))
+            q = self.weight[self._row("query", query)]
         else:
-            q = torch.as_tensor(query, dtype=torch.float32)
+            check_tensor("query", query, dims=1, integer=False)
+            q = query.float()
             if q.shape != (self.dim,):
                 raise ValueError(
                     f"query vector must have shape ({self.dim},), got {tuple(q.shape)}"
@@ -209,7 +241,7 @@ class WordVectors:
         'woman'
         """
         E = self.vectors
-        q = E[self.index(b)] - E[self.index(a)] + E[self.index(c)]
+        q = E[self._row("b", b)] - E[self._row("a", a)] + E[self._row("c", c)]
         return self.nearest(q, k=k, exclude=(a, b, c))
 
     def neighbours(
@@ -225,8 +257,8 @@ class WordVectors:
         {'cat': [('dog', 0.993884)], 'sky': [('dog', 0.110432)]}
         """
         k = check_int("k", k, minimum=1)
-        words = self.vocab.itos if words is None else list(words)
-        ids = torch.tensor([self.index(w) for w in words], dtype=torch.long)
+        words = self.vocab.itos if words is None else check_strings("words", words)
+        ids = torch.tensor([self._row("words", w) for w in words], dtype=torch.long)
         E = self.vectors
         scores = E[ids] @ E.T  # (n, vocab_size)
         scores[torch.arange(len(words)), ids] = -math.inf  # a word is not its own neighbour

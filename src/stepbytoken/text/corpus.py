@@ -24,6 +24,8 @@ import sysconfig
 from functools import cache
 from pathlib import Path
 
+from stepbytoken.checks import check_str
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 REAL_TEXT_FILE = DATA_DIR / "pydocs.txt.gz"
 REAL_TEXT_SHA256 = "5b3325ed18d74f5d14c75d1677932b8945ef5da198bfa5c92b1d30f637e09fa9"
@@ -179,6 +181,7 @@ def split_lines(text: str, every: int = 10) -> tuple[str, str]:
 
     Introduced in chapter 1.
     """
+    check_str("text", text)
     if not isinstance(every, int) or every < 2:
         raise ValueError(f"every must be an int >= 2, got {every!r}")
     lines = text.splitlines()

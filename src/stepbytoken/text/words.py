@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from stepbytoken.checks import check_str
+from stepbytoken.checks import check_str, check_strings
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|[^\sa-z\d]")
 _NO_SPACE_BEFORE = set(".,;:!?)]}'\"")
@@ -58,6 +58,11 @@ def join_words(words: Iterable[str]) -> str:
     -------
     str
 
+    Raises
+    ------
+    TypeError, ValueError
+        If ``words`` is a single str or not an iterable of non-empty strings.
+
     Examples
     --------
     >>> join_words(["return", "the", "length", "(", "an", "int", ")", "."])
@@ -66,7 +71,7 @@ def join_words(words: Iterable[str]) -> str:
     Introduced in chapter 1.
     """
     out = ""
-    for word in words:
+    for word in check_strings("words", words, allow_empty=False):
         if out and word[0] not in _NO_SPACE_BEFORE and out[-1] not in _NO_SPACE_AFTER:
             out += " "
         out += word

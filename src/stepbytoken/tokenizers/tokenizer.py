@@ -10,7 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from typing import Any
 
-from stepbytoken.checks import check_int, check_str
+import torch
+
+from stepbytoken.checks import check_int, check_str, check_tensor
 from stepbytoken.tokenizers.bpe import (
     N_BYTES,
     SPLIT_PATTERN,
@@ -22,6 +24,7 @@ from stepbytoken.tokenizers.bpe import (
     encode_utf8,
     merge_table,
     special_splitter,
+    split_chunks,
 )
 from stepbytoken.tokenizers.serialization import (
     read_tokenizer_file,
@@ -114,10 +117,12 @@ class BPETokenizer:
     def pre_tokenize(self, text: str) -> list[str]:
         """Split ``text`` into the chunks BPE works on (no special-token handling).
 
+        Raises ``ValueError`` if the pattern leaves a character out (see :func:`split_chunks`).
+
         >>> BPETokenizer().pre_tokenize("Hello world, it's 2024!  ")
         ['Hello', ' world', ',', ' it', "'s", ' 2024', '!', '  ']
         """
-        return self._regex.findall(check_str("text", text))
+        return split_chunks(self._regex, check_str("text", text))
 
     def _encode_chunk(self, chunk: str) -> list[int]:
         ids = self._cache.get(chunk)
@@ -178,9 +183,11 @@ class BPETokenizer:
         b'hi'
         """
         try:
+            if isinstance(idx, bool):
+                raise TypeError
             i = operator.index(idx)
         except TypeError:
-            raise TypeError(f"token ids must be ints, got {type(idx).__name__}") from None
+            raise TypeError(f"token ids must be ints, got idx = {idx!r}") from None
         if not 0 <= i < self.vocab_size:
             raise ValueError(f"unknown token id {i}; valid ids are 0..{self.vocab_size - 1}")
         return self._token_bytes[i]
@@ -201,6 +208,10 @@ class BPETokenizer:
         >>> BPETokenizer().decode([104, 195, 169]), BPETokenizer().decode([104, 195])
         ('hé', 'h\ufffd')
         """
+        if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+            raise TypeError(f"ids must be a list of int token ids, got {type(ids).__name__}")
+        if isinstance(ids, torch.Tensor):
+            ids = check_tensor("ids", ids, dims=(0, 1), integer=True).reshape(-1).tolist()
         return b"".join(self.token_bytes(i) for i in ids).decode("utf-8", errors="replace")
 
     # -- introspection
@@ -296,7 +307,7 @@ class BPETokenizer:
         data = read_tokenizer_file(path)
         try:
             return cls.from_dict(data)
-        except ValueError as err:
+        except (ValueError, TypeError) as err:
             raise ValueError(f"{path} is not a valid tokenizer file: {err}") from err
 
 

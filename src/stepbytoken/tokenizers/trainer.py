@@ -13,22 +13,24 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 import regex
 
-from stepbytoken.checks import check_int, check_str
+from stepbytoken.checks import check_bool, check_int, check_str
 from stepbytoken.tokenizers.bpe import (
     N_BYTES,
     SPLIT_PATTERN,
     Pair,
+    check_ids,
     check_special_tokens,
     compile_pattern,
     encode_utf8,
     get_stats,
     merge,
     special_splitter,
+    split_chunks,
 )
 
 
@@ -49,11 +51,50 @@ def count_chunks(
 
     Introduced in chapter 2.
     """
+    text = check_str("text", text)
+    special_tokens = check_special_tokens(special_tokens)
+    if not isinstance(pattern, regex.Pattern):
+        raise TypeError(
+            f"pattern must be a compiled regex (see compile_pattern), got {type(pattern).__name__}"
+        )
     pieces = special_splitter(special_tokens).split(text)[::2] if special_tokens else [text]
     chunk_counts: Counter[str] = Counter()
     for piece in pieces:
-        chunk_counts.update(pattern.findall(piece))
+        chunk_counts.update(split_chunks(pattern, piece))
     return [encode_utf8(c) for c in chunk_counts], list(chunk_counts.values())
+
+
+def check_chunk_counts(words: object, freqs: object, num_merges: object) -> int:
+    """Check the arguments of the merge learners; return ``num_merges``.
+
+    ``words`` must be a list of lists of int ids (left as they are, since the learners
+    update them in place), ``freqs`` as many ints >= 1.
+
+    >>> check_chunk_counts([[97, 98]], [2], 5)
+    5
+    >>> check_chunk_counts([[97, 98]], [2, 1], 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: words and freqs must have the same length, got 1 and 2
+
+    Introduced in chapter 2.
+    """
+    if not isinstance(words, list):
+        raise TypeError(f"words must be a list of lists of int ids, got {type(words).__name__}")
+    for w, word in enumerate(words):
+        if not isinstance(word, list):
+            raise TypeError(f"words[{w}] must be a list of int ids, got {type(word).__name__}")
+        if not all(type(i) is int for i in word):
+            check_ids(f"words[{w}]", word)
+    if isinstance(freqs, (str, bytes)) or not isinstance(freqs, Sequence):
+        raise TypeError(f"freqs must be a list of ints, got {type(freqs).__name__}")
+    for f, freq in enumerate(freqs):
+        check_int(f"freqs[{f}]", freq, minimum=1)
+    if len(words) != len(freqs):
+        raise ValueError(
+            f"words and freqs must have the same length, got {len(words)} and {len(freqs)}"
+        )
+    return check_int("num_merges", num_merges, minimum=0)
 
 
 def learn_merges(
@@ -73,6 +114,8 @@ def learn_merges(
 
     Introduced in chapter 2.
     """
+    num_merges = check_chunk_counts(words, freqs, num_merges)
+    progress = check_bool("progress", progress)
     pair_counts: dict[Pair, int] = {}
     where: dict[Pair, set[int]] = {}
     for w, (word, freq) in enumerate(zip(words, freqs, strict=True)):
@@ -138,6 +181,7 @@ def learn_merges_naive(words: list[list[int]], freqs: list[int], num_merges: int
 
     Introduced in chapter 2.
     """
+    num_merges = check_chunk_counts(words, freqs, num_merges)
     merges: list[Pair] = []
     for step in range(num_merges):
         counts: dict[Pair, int] = {}
@@ -201,6 +245,7 @@ def train_merges(
     text = check_str("text", text)
     num_merges = check_int("num_merges", num_merges, minimum=0)
     specials = check_special_tokens(special_tokens)
+    naive, progress = check_bool("naive", naive), check_bool("progress", progress)
     words, freqs = count_chunks(text, specials, compile_pattern(pattern))
     if naive:
         return learn_merges_naive(words, freqs, num_merges)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from stepbytoken.checks import check_int, check_str
+import torch
+
+from stepbytoken.checks import check_int, check_str, check_strings, check_tensor
 from stepbytoken.text.words import split_words
 
 BOS = "<s>"
@@ -34,8 +36,9 @@ class WordVocab:
 
     Raises
     ------
-    ValueError
-        If ``itos`` and ``counts`` differ in length.
+    TypeError, ValueError
+        If ``itos`` is not a list of distinct strings (a single str is refused), ``counts``
+        not a list of ints >= 0, or the two differ in length.
 
     Examples
     --------
@@ -47,13 +50,21 @@ class WordVocab:
     """
 
     def __init__(self, itos: Sequence[str], counts: Sequence[int] | None = None) -> None:
-        counts = [1] * len(itos) if counts is None else counts
+        itos = check_strings("itos", itos)
+        if len(set(itos)) != len(itos):
+            duplicates = sorted({w for w, c in Counter(itos).items() if c > 1})[:5]
+            raise ValueError(f"itos must hold distinct words, got duplicates {duplicates}")
+        if counts is None:
+            counts = [1] * len(itos)
+        elif isinstance(counts, (str, bytes)) or not isinstance(counts, Iterable):
+            raise TypeError(f"counts must be a list of ints, got {type(counts).__name__}")
+        counts = [check_int(f"counts[{i}]", c, minimum=0) for i, c in enumerate(counts)]
         if len(itos) != len(counts):
             raise ValueError(
                 f"itos and counts must have the same length, got {len(itos)} and {len(counts)}"
             )
-        self.itos: list[str] = list(itos)
-        self.counts: list[int] = [int(c) for c in counts]
+        self.itos: list[str] = itos
+        self.counts: list[int] = counts
         self.stoi: dict[str, int] = {w: i for i, w in enumerate(self.itos)}
 
     @classmethod
@@ -81,8 +92,9 @@ class WordVocab:
 
         Raises
         ------
-        ValueError
-            If ``min_count`` is not an int >= 1, or the vocabulary would be empty.
+        TypeError, ValueError
+            If ``words`` is not a list of strings (a single str is refused), ``min_count``
+            is not an int >= 1, or the vocabulary would be empty.
 
         Examples
         --------
@@ -95,9 +107,10 @@ class WordVocab:
         Introduced in chapter 1.
         """
         min_count = check_int("min_count", min_count, minimum=1)
-        if isinstance(specials, str) or len(set(specials)) != len(specials):
+        specials = check_strings("specials", specials, allow_empty=False)
+        if len(set(specials)) != len(specials):
             raise TypeError(f"specials must be a sequence of distinct words, got {specials!r}")
-        specials = [check_str("specials", s, allow_empty=False) for s in specials]
+        words = check_strings("words", words)
         counts = Counter(words)
         kept = sorted(
             (w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w)
@@ -147,6 +160,7 @@ class WordVocab:
         >>> WordVocab.from_words("a b a".split(), specials=()).encode("a c".split())
         [0]
         """
+        words = check_strings("words", words)
         if UNK in self.stoi:
             unk = self.stoi[UNK]
             return [self.stoi.get(w, unk) for w in words]
@@ -157,17 +171,21 @@ class WordVocab:
 
         Raises
         ------
-        ValueError
-            If an id is outside ``0 .. len(vocab) - 1``.
+        TypeError, ValueError
+            If an id is not an int or is outside ``0 .. len(vocab) - 1``.
 
         Examples
         --------
         >>> WordVocab(["a", "b"]).decode([1, 0])
         ['b', 'a']
         """
+        if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+            raise TypeError(f"ids must be a list of int token ids, got {type(ids).__name__}")
+        if isinstance(ids, torch.Tensor):
+            ids = check_tensor("ids", ids, dims=(0, 1), integer=True).reshape(-1).tolist()
         out = []
-        for i in ids:
-            i = int(i)
+        for t, i in enumerate(ids):
+            i = check_int(f"ids[{t}]", i)
             if not 0 <= i < len(self.itos):
                 raise ValueError(f"token id {i} is outside the vocabulary 0..{len(self.itos) - 1}")
             out.append(self.itos[i])
@@ -185,6 +203,8 @@ def encode_lines(text: str, vocab: WordVocab) -> list[int]:
 
     Introduced in chapter 1.
     """
+    if not isinstance(vocab, WordVocab):
+        raise TypeError(f"vocab must be a WordVocab, got {type(vocab).__name__}")
     ids: list[int] = []
     for line in check_str("text", text).splitlines():
         ids.append(vocab.bos_id)

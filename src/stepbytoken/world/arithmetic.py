@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from stepbytoken.checks import check_choice, check_int
+from stepbytoken.checks import check_choice, check_instance, check_int
 
 __all__ = ["arithmetic_document", "format_arithmetic"]
 
@@ -98,6 +98,7 @@ def arithmetic_document(rng: random.Random) -> str:
 
     Introduced in chapter 3.
     """
+    check_instance("rng", rng, random.Random)
     problems = []
     for _ in range(rng.randint(1, 3)):
         a = rng.randint(0, 10 ** rng.randint(1, 3) - 1)

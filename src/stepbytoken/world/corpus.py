@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from stepbytoken.checks import check_str
+from stepbytoken.checks import check_instance, check_str
 
 __all__ = ["DOCUMENT_KINDS", "DOC_SEPARATOR", "Document", "corpus_stats", "words"]
 
@@ -90,6 +90,10 @@ def corpus_stats(documents: Sequence[Document]) -> dict:
 
     Introduced in chapter 3.
     """
+    if isinstance(documents, (str, bytes)) or not isinstance(documents, Sequence):
+        raise TypeError(f"documents must be a list of Document, got {type(documents).__name__}")
+    for i, doc in enumerate(documents):
+        check_instance(f"documents[{i}]", doc, Document)
     by_kind = Counter(d.kind for d in documents)
     chars: Counter = Counter()
     counts: Counter = Counter()

@@ -9,8 +9,9 @@ Introduced in chapter 3.
 
 from __future__ import annotations
 
+from stepbytoken.checks import check_choice, check_instance
 from stepbytoken.world.entities import Person
-from stepbytoken.world.writer import Writer, in_tense
+from stepbytoken.world.writer import TENSES, Writer, in_tense
 
 __all__ = ["DAY", "DAY_END", "DAY_OPENERS", "DAY_PET", "day_story"]
 
@@ -90,6 +91,9 @@ def day_story(w: Writer, p: Person, tense: str) -> list[str]:
 
     Introduced in chapter 3.
     """
+    check_instance("w", w, Writer)
+    check_instance("p", p, Person)
+    check_choice("tense", tense, TENSES)
     f = w.fields(p)
 
     def say(options: tuple[str, ...]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from stepbytoken.checks import check_choice, check_instance, check_int, check_str, check_strings
 from stepbytoken.world.lexicon import (
     COLOURS,
     CURRENCIES,
@@ -116,7 +117,7 @@ class Person:
 
     def relative(self, relation: str) -> str | None:
         """Name of the relative in ``relation`` (``"father"``, ...), or ``None``."""
-        return dict(self.relatives).get(relation)
+        return dict(self.relatives).get(check_str("relation", relation))
 
 
 class NamePools:
@@ -133,6 +134,7 @@ class NamePools:
     """
 
     def __init__(self, rng: random.Random) -> None:
+        check_instance("rng", rng, random.Random)
         self.pools: dict[str, list] = {}
         for key, items in (
             ("kingdom", KINGDOMS),
@@ -148,15 +150,17 @@ class NamePools:
 
     def take(self, key: str):
         """The next name of pool ``key``; raises ``ValueError`` when the pool is empty."""
+        check_choice("key", key, tuple(self.pools))
         if not self.pools[key]:
             raise ValueError(
-                f"the world ran out of {key} names; ask for fewer kingdoms or families"
+                f"the world ran out of {key} names; ask for fewer kingdoms or families "
+                "(n_kingdoms, n_families, n_heldout_kingdoms, n_heldout_families)"
             )
         return self.pools[key].pop()
 
     def left(self, key: str) -> int:
         """How many names of pool ``key`` are left."""
-        return len(self.pools[key])
+        return len(self.pools[check_choice("key", key, tuple(self.pools))])
 
 
 def make_kingdoms(
@@ -178,6 +182,9 @@ def make_kingdoms(
 
     Introduced in chapter 3.
     """
+    check_instance("rng", rng, random.Random)
+    check_instance("pools", pools, NamePools)
+    check_int("n", n, minimum=0)
     products = list(PRODUCTS)
     rng.shuffle(products)
     kingdoms, royals = [], []
@@ -252,6 +259,13 @@ def make_family(rng: random.Random, pools: NamePools, towns: list[tuple[str, str
 
     Introduced in chapter 3.
     """
+    check_instance("rng", rng, random.Random)
+    check_instance("pools", pools, NamePools)
+    if isinstance(towns, (str, bytes)) or not isinstance(towns, list) or not towns:
+        raise TypeError(f"towns must be a non-empty list of (town, kingdom) pairs, got {towns!r}")
+    for i, town in enumerate(towns):
+        if len(check_strings(f"towns[{i}]", town)) != 2:
+            raise ValueError(f"towns[{i}] must be a (town, kingdom) pair, got {town!r}")
     home, kingdom = rng.choice(towns)
     names = {"father": pools.take("male"), "mother": pools.take("female")}
     kids = rng.choice((("son",), ("daughter",), ("son", "daughter"), ("son", "daughter")))

@@ -5,6 +5,7 @@ Introduced in chapter 3.
 
 from __future__ import annotations
 
+from stepbytoken.checks import check_instance, check_int
 from stepbytoken.world.corpus import Document
 from stepbytoken.world.entities import Kingdom, Person
 from stepbytoken.world.facts import RELATIONS, Fact, kingdom_facts, person_facts
@@ -78,6 +79,10 @@ FAMILY_EXTRA = (
 
 def statement(w: Writer, fact: Fact, person: Person | None) -> str:
     """``fact`` in one of the wordings of :data:`RELATIONS` (``person``: the subject, if one)."""
+    check_instance("w", w, Writer)
+    check_instance("fact", fact, Fact)
+    if person is not None:
+        check_instance("person", person, Person)
     templates = RELATIONS[fact.relation][1]
     his = person.his if person else "its"
     return cap(
@@ -99,6 +104,8 @@ def kingdom_document(w: Writer, k: Kingdom) -> str:
 
     Introduced in chapter 3.
     """
+    check_instance("w", w, Writer)
+    check_instance("k", k, Kingdom)
     sentences = [w.pick(KINGDOM_OPENINGS, k=k.name)]
     body = [statement(w, f, None) for f in kingdom_facts(k) if f.relation != "kingdom"]
     towns = list(k.towns[1:])
@@ -112,6 +119,8 @@ def kingdom_document(w: Writer, k: Kingdom) -> str:
 
 def person_document(w: Writer, p: Person) -> str:
     """A ``facts`` document about person ``p``; every other sentence starts with a pronoun."""
+    check_instance("w", w, Writer)
+    check_instance("p", p, Person)
     facts = person_facts(p)
     w.rng.shuffle(facts)
     if p.title:
@@ -128,6 +137,8 @@ def person_document(w: Writer, p: Person) -> str:
 
 def family_document(w: Writer, father: Person) -> str:
     """A ``facts`` document about a whole family, with a pronoun after each role word."""
+    check_instance("w", w, Writer)
+    check_instance("father", father, Person)
     mother = w.people[father.relative("wife")]
     kids = [w.people[n] for r, n in father.relatives if r in ("son", "daughter")]
     out = [w.pick(FAMILY_OPENINGS, F=father.name, M=mother.name, home=father.home)]
@@ -188,6 +199,8 @@ def fact_documents(w: Writer, n: int) -> list[Document]:
 
     The subjects are shuffled, used up, then shuffled again.
     """
+    check_instance("w", w, Writer)
+    check_int("n", n, minimum=0)
     docs: list[Document] = []
     order: list[str] = []
     for _ in range(n):
@@ -213,6 +226,8 @@ def fact_documents(w: Writer, n: int) -> list[Document]:
 
 def qa_documents(w: Writer, n: int) -> list[Document]:
     """``n`` ``qa`` documents of 3 to 6 questions each, asking every training fact in turn."""
+    check_instance("w", w, Writer)
+    check_int("n", n, minimum=0)
     docs: list[Document] = []
     order: list[Fact] = []
     for _ in range(n):

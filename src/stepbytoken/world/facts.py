@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from stepbytoken.checks import check_instance
 from stepbytoken.world.entities import Kingdom, Person
 
 __all__ = ["RELATIONS", "Fact", "kingdom_facts", "person_facts"]
@@ -143,6 +144,7 @@ def kingdom_facts(k: Kingdom) -> list[Fact]:
 
     Introduced in chapter 3.
     """
+    check_instance("k", k, Kingdom)
     facts = [
         Fact(k.name, rel, getattr(k, rel))
         for rel in ("capital", "currency", "product", "king", "queen", "prince", "princess")
@@ -162,6 +164,7 @@ def person_facts(p: Person) -> list[Fact]:
 
     Introduced in chapter 3.
     """
+    check_instance("p", p, Person)
     facts = []
     if p.profession:
         facts.append(Fact(p.name, "profession", p.profession))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from stepbytoken.checks import check_instance
 from stepbytoken.world.lexicon import ANIMALS, COLOURS, OBJECTS, PLACES, PROFESSIONS
 
 __all__ = ["PATTERN_WORDS", "pattern_document"]
@@ -29,5 +30,6 @@ def pattern_document(rng: random.Random) -> str:
 
     Introduced in chapter 3.
     """
+    check_instance("rng", rng, random.Random)
     seq = " ".join(rng.choices(PATTERN_WORDS, k=rng.randint(6, 20)))
     return "\n".join([seq] * rng.choice((2, 2, 3)))

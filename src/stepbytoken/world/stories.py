@@ -6,6 +6,7 @@ At most one man or boy and at most one woman or girl are named in a story, so ev
 
 from __future__ import annotations
 
+from stepbytoken.checks import check_instance
 from stepbytoken.world.day_story import day_story
 from stepbytoken.world.entities import Person
 from stepbytoken.world.story_templates import STORIES, STORY_KINDS, Either, Line, Story
@@ -27,6 +28,7 @@ def write_story(w: Writer) -> str:
 
     Introduced in chapter 3.
     """
+    check_instance("w", w, Writer)
     p = w.rng.choice(w.train_people)
     can_tell = {"anyone": True, "pet owners": bool(p.pet), "adults": p.role == "adult"}
     kinds = [(kind, weight) for kind, weight, who in STORY_KINDS if can_tell[who]]
@@ -45,6 +47,9 @@ def cast_fields(w: Writer, p: Person, story: Story) -> dict[str, str]:
     ``"royal tour"`` (a royal meets a subject of the other gender), ``"royal visit"`` (a royal
     of the other gender comes to town) and ``"journey"`` (to another kingdom).
     """
+    check_instance("w", w, Writer)
+    check_instance("p", p, Person)
+    check_instance("story", story, Story)
     if story.cast == "partner":
         q, relation = w.partner(p)
         return w.fields(p, q, lasting=story.lasting) | {"relation": relation}
@@ -76,6 +81,9 @@ def cast_fields(w: Writer, p: Person, story: Story) -> dict[str, str]:
 
 def tell(w: Writer, p: Person, story: Story) -> list[str]:
     """The sentences of ``story`` about ``p``, one per line of the story."""
+    check_instance("w", w, Writer)
+    check_instance("p", p, Person)
+    check_instance("story", story, Story)
     f = cast_fields(w, p, story)
     return [_sentence(w, p, line, f) for line in story.lines]
 

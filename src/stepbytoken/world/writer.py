@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from stepbytoken.checks import check_choice, check_instance, check_str, check_strings
 from stepbytoken.world.entities import Person
 from stepbytoken.world.lexicon import (
     ANIMALS,
@@ -27,21 +28,28 @@ __all__ = ["Writer", "an", "cap", "in_tense", "person_fields"]
 
 _JOBS = {name: (workplace, work, worked) for name, workplace, work, worked in PROFESSIONS}
 _SOUNDS = {animal[0]: animal[2] for animal in ANIMALS}
+#: The tenses a story is told in.
+TENSES = ("present", "past")
+
 _TENSE = re.compile(r"\[([^|\]]*)\|([^\]]*)\]")
 
 
 def an(word: str) -> str:
     """Indefinite article and word: ``"apple" -> "an apple"``, ``"cup" -> "a cup"``."""
+    check_str("word", word, allow_empty=False)
     return ("an " if word[0].lower() in "aeiou" else "a ") + word
 
 
 def cap(sentence: str) -> str:
     """Capitalize the first letter only: ``"the goat" -> "The goat"``, ``"" -> ""``."""
+    check_str("sentence", sentence)
     return sentence[0].upper() + sentence[1:] if sentence else sentence
 
 
 def in_tense(text: str, tense: str) -> str:
     """Keep one form of each ``[present|past]``: ``("She [goes|went].", "past") -> "She went."``."""
+    check_str("text", text)
+    tense = check_choice("tense", tense, TENSES)
     return _TENSE.sub(r"\2" if tense == "past" else r"\1", text)
 
 
@@ -57,6 +65,8 @@ def person_fields(key: str, p: Person) -> dict[str, str]:
 
     Introduced in chapter 3.
     """
+    check_str("key", key, allow_empty=False)
+    check_instance("p", p, Person)
     f = {
         key: p.display,
         f"{key}_name": p.name,
@@ -97,6 +107,9 @@ class Writer:
     """
 
     def __init__(self, world: World, rng: random.Random) -> None:
+        if not all(hasattr(world, a) for a in ("people", "heldout_people", "kingdoms")):
+            raise TypeError(f"world must be a World (see make_world), got {type(world).__name__}")
+        check_instance("rng", rng, random.Random)
         self.world = world
         self.rng = rng
         self.people = {p.name: p for p in world.people + world.heldout_people}
@@ -106,6 +119,9 @@ class Writer:
 
     def pick(self, options: Sequence[str], **fields: str) -> str:
         """One of ``options``, filled with ``fields`` and capitalized."""
+        if not (isinstance(options, (list, tuple)) and options):
+            raise TypeError(f"options must be a non-empty list of templates, got {options!r}")
+        check_strings("options", options)
         return cap(self.rng.choice(options).format(**fields))
 
     def number(self) -> str:
@@ -114,6 +130,7 @@ class Writer:
 
     def partner(self, p: Person) -> tuple[Person, str]:
         """A second character of the other gender, and how ``p`` knows them."""
+        check_instance("p", p, Person)
         other = "female" if p.gender == "male" else "male"
         relatives = [(r, n) for r, n in p.relatives if self.people[n].gender == other]
         if relatives and self.rng.random() < 0.7:
@@ -166,6 +183,8 @@ class Writer:
 
     def verb_phrase(self, tense: str, exclude: Sequence[str] = ()) -> str:
         """``"walked to the mill"``: a verb of :data:`VERBS` not in ``exclude``, and its tail."""
+        check_choice("tense", tense, TENSES)
+        check_strings("exclude", exclude)  # checked; kept as given (often a set)
         present, past, tails = self.rng.choice([v for v in VERBS if v[0] not in exclude])
         tail = self.rng.choice(tails).format(place=self.rng.choice(PLACES))
         return f"{present if tense == 'present' else past} {tail}"
@@ -175,6 +194,10 @@ class Writer:
 
         ``"She saw a goat climbing on the rocks."`` or ``"She saw three goats climbing ..."``.
         """
+        check_instance("p", p, Person)
+        check_choice("tense", tense, TENSES)
+        if kind is not None:
+            check_choice("kind", kind, ("animal", "object"))
         kind = kind or self.rng.choice(("animal", "object"))
         plural = self.rng.random() < 0.5
         past = tense == "past"
@@ -197,6 +220,7 @@ class Writer:
 
     def intro(self, f: dict[str, str], p: Person) -> str:
         """The first sentence of a story about ``p``: who they are and where they live."""
+        check_instance("p", p, Person)
         return self.pick(INTRO[p.role], **f)
 
     def meet(self, f: dict[str, str]) -> str:
