@@ -218,7 +218,7 @@ class BPETokenizer:
 
     @property
     def vocab_size(self) -> int:
-        """Number of ids: 256 bytes + merges + special tokens."""
+        """How many ids there are (256 bytes + merges + special tokens)."""
         return len(self._token_bytes)
 
     @property
