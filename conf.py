@@ -16,7 +16,11 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from notebooks import repository_url  # noqa: E402  (docs/_ext is on the path from here on)
 
 # Quiet, reproducible execution: no progress bars, no stray threads fighting for 2 cores.
+# The kernels that execute the pages inherit these; `sphinx-build -j N` runs N of them at once,
+# each with one torch (OpenMP / MKL) thread.
 os.environ.setdefault("TQDM_DISABLE", "1")
+for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 project = "Step by Token"
 author = "The Step by Token authors"
@@ -35,6 +39,7 @@ extensions = [
     "sphinx_design",
     "sphinxcontrib.bibtex",
     "sbt_site",
+    "execution_report",  # orders the pages so that `sphinx-build -j N` executes them evenly
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "chapters/*.ipynb", "_data"]
@@ -87,6 +92,9 @@ html_favicon = "docs/_static/logo.svg"
 html_logo = "docs/_static/logo.svg"
 html_static_path = ["docs/_static"]
 html_css_files = ["sbt-widgets.css", "sbt-site.css"]
+html_js_files = ["sbt-site.js"]  # small fixes for keyboards and screen readers
+# One search box: the header's search button (and Ctrl+K), not a second field in the sidebar.
+html_sidebars = {"**": ["navbar-logo.html", "icon-links.html", "sbt-sidebar-nav.html"]}
 html_last_updated_fmt = None
 html_context = {"default_mode": "auto"}  # follow the reader's light/dark preference
 html_theme_options = {
@@ -104,3 +112,10 @@ html_theme_options = {
     "show_toc_level": 2,
     "navigation_with_keys": True,
 }
+
+
+def setup(app) -> None:
+    # sphinx-mathjax-offline only copies MathJax into the output when the build has finished (in
+    # the main process) but does not say so; undeclared, Sphinx would read and write serially.
+    mathjax = app.extensions["sphinx-mathjax-offline"]
+    mathjax.parallel_read_safe = mathjax.parallel_write_safe = True

@@ -1,12 +1,18 @@
 """Sphinx extension of the Step by Token site.
 
-* Serves every script the interactive figures need from the site itself: ``plotly.min.js`` is
-  copied from the installed ``plotly`` package, the book's widget scripts from ``stepbytoken``.
-  A figure names what it needs (``data-sbt-requires``); a page loads each file once, and the
-  copies that a widget inlines for notebooks (``data-sbt-inline``) are removed from the page.
+* Serves every script the interactive figures need from the site itself, all copied from
+  ``stepbytoken/book/static``: the widget scripts and ``plotly.min.js``, Plotly's cartesian
+  partial bundle (1.5 MB instead of the full 4.8 MB; see ``interactive.PLOTLY_BUNDLE``).
+  A figure names what it needs (``data-sbt-requires``); only pages with such a figure load a
+  file, each once, and the copies that a widget inlines for notebooks (``data-sbt-inline``)
+  are removed from the page.
 * Ships the weights of the models that live figures run in the browser (``gpt.js``): each
   file of :func:`stepbytoken.book.live.live_model_files` is copied to
   ``_static/models/<name>/model.safetensors``; only pages with a live figure fetch it.
+* Lightens every page (``sbt_templates/layout.html``): the theme's ``fontawesome.js`` (1.6 MB
+  of SVG icons; the theme's stylesheet already draws its icons with web fonts) and, unless
+  search-as-you-type is on, Sphinx's search tools and index are not loaded (search.html has
+  its own).
 * Drops jupyter-sphinx's Thebe files, which it links on every page but does not ship.
 * Refuses remote scripts and stylesheets: the site must work with no network. The CDN scripts
   that jupyter-sphinx adds by default (require.js, the ipywidgets embed script) are dropped; any
@@ -45,6 +51,7 @@ DROPPED_REMOTE = ("require.min.js", "@jupyter-widgets/html-manager")
 DROPPED_LOCAL = ("thebelab-helper.js", "thebelab.css")
 REQUIRES = re.compile(r'<div class="sbt-interactive[^"]*" [^>]*data-sbt-requires="([\w. -]+)"')
 INLINE_COPY = re.compile(r'<(script|style) data-sbt-inline="([\w.-]+)">.*?</\1>', re.S)
+TEMPLATES = Path(__file__).resolve().parent / "sbt_templates"
 
 
 def load_outline() -> list[dict[str, Any]]:
@@ -58,12 +65,9 @@ def chapter_docname(chapter: dict[str, Any]) -> str:
 
 
 def vendored_files() -> dict[str, Path]:
-    """Files copied into ``_static`` at build time, from installed packages."""
-    import plotly
-
-    files = {"plotly.min.js": Path(plotly.__file__).parent / "package_data" / "plotly.min.js"}
-    files.update({p.name: p for p in PACKAGE_STATIC.iterdir() if p.suffix in (".js", ".css")})
-    return files
+    """Files copied into ``_static`` at build time: the package's static files and licenses."""
+    suffixes = (".js", ".css", ".txt")
+    return {p.name: p for p in sorted(PACKAGE_STATIC.iterdir()) if p.suffix in suffixes}
 
 
 def copy_vendored(app: Sphinx, exc: Exception | None) -> None:
@@ -85,6 +89,33 @@ def copy_live_models(app: Sphinx, exc: Exception | None) -> None:
         target = Path(app.outdir) / "_static" / "models" / name / source.name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+
+
+def drop_scripts(html_text: str, *names: str) -> str:
+    r"""``html_text`` without the ``<script src=...>`` elements of the named files.
+
+    Examples
+    --------
+    >>> str(drop_scripts('<p></p>\n  <script defer src="../x/a.js?v=1"></script>\n', "a.js"))
+    '<p></p>\n'
+    """
+    from markupsafe import Markup
+
+    for name in names:
+        pattern = rf'[ \t]*<script [^>]*src="[^"]*\b{re.escape(name)}(\?[^"]*)?"[^>]*></script>\n?'
+        html_text = re.sub(pattern, "", str(html_text))
+    return Markup(html_text)
+
+
+def add_templates(app: Sphinx, config: Any) -> None:
+    """Put the site's own templates (``sbt_templates``) before the theme's."""
+    config.templates_path = [*config.templates_path, str(TEMPLATES)]
+
+
+def add_template_filters(app: Sphinx) -> None:
+    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if environment is not None:
+        environment.filters["sbt_drop_scripts"] = drop_scripts
 
 
 def is_remote(url: str) -> bool:
@@ -245,6 +276,8 @@ def offer_plain_notebooks(app: Sphinx, exc: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("book-contents", BookContents)
+    app.connect("config-inited", add_templates)
+    app.connect("builder-inited", add_template_filters)
     app.connect("env-get-outdated", reread_contents)
     app.connect("env-purge-doc", purge_contents)
     app.connect("env-merge-info", merge_contents)

@@ -146,20 +146,22 @@ def test_copy_button_copies_code_without_prompts_or_outputs(browser, server):
     context.close()
 
 
-def test_figures_stay_readable_in_dark_mode(browser, server):
+def test_figures_follow_dark_mode(browser, server):
+    """In dark mode the Plotly paper turns dark and static figures are shown inverted."""
     context = browser.new_context(color_scheme="dark")
     page = context.new_page()
     page.goto(f"{server}/chapters/01-predicting-one-word.html", wait_until="load")
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
-    image_bg = page.locator(".cell_output img").first.evaluate(
-        "el => getComputedStyle(el).backgroundColor"
+    image_filter = page.locator(".cell_output img").first.evaluate(
+        "el => getComputedStyle(el).filter"
     )
-    assert image_bg == "rgb(255, 255, 255)"
+    assert "invert" in image_filter
     page.locator(".sbt-plotly .main-svg").first.wait_for(state="attached")
     paper = page.locator(".sbt-plotly .main-svg .bg").first.evaluate(
         "el => getComputedStyle(el).fill"
     )
-    assert paper == "rgb(255, 255, 255)"
+    red, green, blue = (int(v) for v in paper[4:-1].split(","))
+    assert red + green + blue < 3 * 80, paper
     context.close()
 
 

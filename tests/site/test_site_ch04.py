@@ -17,7 +17,7 @@ def _open(pg, base):
     figure = pg.locator(".sbt-plotly").first
     figure.scroll_into_view_if_needed()
     figure.locator(".main-svg").first.wait_for(state="attached", timeout=10_000)
-    figure.locator(".updatemenu-header-group").first.wait_for(state="attached", timeout=10_000)
+    pg.wait_for_function("() => document.querySelector('.sbt-plotly').dataset.sbtEnhanced")
     return figure
 
 
@@ -26,12 +26,10 @@ def _visible(pg):
 
 
 def _choose(pg, figure, menu, label):
-    """Open dropdown number ``menu`` of the figure and click the option called ``label``."""
-    figure.locator(".updatemenu-header-group").nth(menu).click()
-    option = figure.locator(".updatemenu-dropdown-button", has_text=label).first
-    option.wait_for(state="attached", timeout=5_000)
-    option.click()
-    pg.wait_for_timeout(200)
+    """Choose the option called ``label`` in the figure's menu number ``menu`` (an HTML select
+    that stands for Plotly's menu)."""
+    figure.locator(f'select[data-sbt-menu="{menu}"]').select_option(label=label)
+    pg.wait_for_timeout(300)
 
 
 def test_head_menu_shows_one_head_at_a_time(page, server):
@@ -45,8 +43,8 @@ def test_head_menu_shows_one_head_at_a_time(page, server):
     assert after == [target]
     weights = page.evaluate(f"() => [{GRAPH}.data[{before[0]}].z, {GRAPH}.data[{target}].z]")
     assert weights[0] != weights[1], "two heads show identical attention weights"
-    header = figure.locator(".updatemenu-header-group").first.text_content()
-    assert names[target] in header
+    menu = figure.get_by_role("combobox", name="head")
+    assert menu.evaluate("m => m.selectedOptions[0].textContent") == names[target]
     assert page.problems == []
 
 

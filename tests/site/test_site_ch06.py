@@ -45,12 +45,14 @@ def _state(figure, trace):
 
 
 def _click_slider(tab, figure, fraction):
-    """Click the slider's rail at ``fraction`` of its length, as a reader would."""
-    rail = figure.locator(".slider-rail-touch-rect").first
-    rail.scroll_into_view_if_needed()
-    box = rail.bounding_box()
-    tab.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
-    tab.wait_for_timeout(300)
+    """Move the figure's slider (an HTML range that stands for Plotly's) to its start (0) or
+    end (1) with the keyboard, as a reader would."""
+    slider = figure.locator("input[type=range][data-sbt-slider]").first
+    slider.scroll_into_view_if_needed()
+    tab.wait_for_function("el => el.dataset.sbtEnhanced", arg=figure.element_handle())
+    slider.focus()
+    tab.keyboard.press("Home" if fraction < 0.5 else "End")
+    tab.wait_for_timeout(400)
 
 
 def test_learning_rate_slider_changes_the_path(page, server):

@@ -50,15 +50,15 @@
     return token.replace(/ /g, "\u2423").replace(/\n/g, "\u21b5");
   }
 
-  /* A horizontal bar chart of (token, probability) pairs, drawn with divs. */
+  /* A horizontal bar chart of (token, probability) pairs, drawn with divs. A bar's length is
+   * its probability: the full track is 1 (the same scale in every widget of the book). */
   function bars(pairs, highlight) {
-    var max = pairs.reduce(function (m, p) { return Math.max(m, p[1]); }, 0) || 1;
     var list = el("ol", { className: "sbt-bars" });
     pairs.forEach(function (pair) {
       var row = el("li", { className: "sbt-bar-row" + (pair[0] === highlight ? " sbt-chosen" : "") }, [
         el("span", { className: "sbt-bar-label", text: showToken(pair[0]) }),
         el("span", { className: "sbt-bar-track" }, [
-          el("span", { className: "sbt-bar", style: "width:" + (100 * pair[1] / max).toFixed(1) + "%" })
+          el("span", { className: "sbt-bar", style: "width:" + (100 * pair[1]).toFixed(1) + "%" })
         ]),
         el("span", { className: "sbt-bar-value", text: (100 * pair[1]).toFixed(1) + "%" })
       ]);
