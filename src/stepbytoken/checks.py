@@ -21,9 +21,10 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -385,3 +386,24 @@ def check_floats(name: str, values: object, *, min_size: int = 0) -> list[float]
     if len(out) < min_size:
         raise ValueError(f"{name} must hold at least {min_size} numbers, got {len(out)}")
     return out
+
+
+def check_mapping(name: str, value: object, *, allow_empty: bool = True) -> Mapping[Any, Any]:
+    """Return ``value`` if it is a mapping (non-empty unless ``allow_empty``), else raise.
+
+    >>> check_mapping("runs", {"a": 1})
+    {'a': 1}
+    >>> check_mapping("runs", [1])
+    Traceback (most recent call last):
+    ...
+    TypeError: runs must be a mapping (a dict), got list
+    >>> check_mapping("stats", {}, allow_empty=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: stats must be a non-empty mapping, got {}
+    """
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping (a dict), got {type(value).__name__}")
+    if not allow_empty and not value:
+        raise ValueError(f"{name} must be a non-empty mapping, got {value!r}")
+    return value

@@ -122,3 +122,24 @@ def test_labels_are_distinct_and_sentences_end_at_a_full_stop():
     assert len(set(token_labels(tok, ids))) == len(ids)
     assert sentence_end(tok, ids, 0) == 4
     assert sentence_end(tok, ids, 4) == len(ids)
+
+
+def test_scaling_figure_refuses_stats_that_are_not_a_mapping():
+    from stepbytoken.book.figures.attention import plot_scaling
+
+    with pytest.raises(TypeError, match="stats must be a mapping"):
+        plot_scaling(None, n_keys=8)
+    with pytest.raises(ValueError, match="stats must be a non-empty mapping"):
+        plot_scaling({}, n_keys=8)
+
+
+def test_token_helpers_refuse_a_missing_tokenizer_or_bad_ids():
+    tok = BPETokenizer()
+    ids = tok.encode("Hi. Yo.")
+    for helper, args in ((sentence_end, (ids, 0)), (token_labels, (ids,))):
+        with pytest.raises(TypeError, match="tokenizer must be a BPETokenizer, got NoneType"):
+            helper(None, *args)
+    with pytest.raises(TypeError, match="ids must be a sequence of ints"):
+        token_labels(tok, None)
+    with pytest.raises(ValueError, match=r"ids\[0\] must be an int >= 0"):
+        sentence_end(tok, [-1, 2], 0)

@@ -125,3 +125,22 @@ def test_analogy_widget_ships_int8_vectors_pairs_and_presets(wv, world, widget_d
     assert ["man", "woman", "king"] in data["presets"]
     every_word = {w for preset in data["presets"] for w in preset}
     assert every_word <= set(wv.vocab.itos)
+
+
+def test_embedding_figures_refuse_missing_arguments(wv):
+    from stepbytoken.book.figures.embeddings import (
+        plot_analogy_accuracy,
+        plot_similarity_heatmaps,
+        word_groups,
+    )
+
+    with pytest.raises(TypeError, match="by_relation must be a mapping"):
+        plot_analogy_accuracy(None, {})
+    with pytest.raises(TypeError, match="baseline must be a mapping"):
+        plot_analogy_accuracy({"plural": {"accuracy": 0.5}}, "")
+    with pytest.raises(TypeError, match="wv must be a WordVectors, got NoneType"):
+        plot_similarity_heatmaps(None, ["a"])
+    with pytest.raises(ValueError, match="words must hold at least one word"):
+        plot_similarity_heatmaps(wv, [])
+    with pytest.raises(TypeError, match="world must be a World, got NoneType"):
+        word_groups(None)

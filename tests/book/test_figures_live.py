@@ -175,3 +175,9 @@ def test_a_model_and_tokenizer_are_checked(ref):
     )
     with pytest.raises(ValueError, match="block_size"):
         live_next_token_widget(other, ref.tokenizer, PROMPT)
+
+
+@pytest.mark.parametrize("state", [next_token_state, sampler_state])
+def test_a_prompt_that_is_not_valid_unicode_is_refused_by_name(ref, state):
+    with pytest.raises(ValueError, match="prompt must be valid Unicode text"):
+        state(ref.model, ref.tokenizer, "a\ud800b")

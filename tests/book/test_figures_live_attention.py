@@ -133,3 +133,15 @@ def test_a_model_or_tokenizer_other_than_the_shipped_one_is_refused(ref):
         live_attention_data(other, ref.tokenizer, TEXT)
     with pytest.raises(ValueError, match="tokenizer is not the one shipped"):
         live_attention_data(ref.model, BPETokenizer(), TEXT)
+
+
+def test_attention_rows_refuse_a_model_that_is_not_a_gpt_and_bad_ids():
+    with pytest.raises(TypeError, match="model must be a GPT, got NoneType"):
+        attention_rows(None, [1, 2])
+    model = GPT(GPTConfig(vocab_size=20, block_size=6, n_layer=1, n_head=2, d_model=8)).eval()
+    with pytest.raises(TypeError, match="ids must be a sequence of ints"):
+        attention_rows(model, None)
+    with pytest.raises(TypeError, match=r"ids\[0\] must be an int"):
+        attention_rows(model, [1.5])
+    with pytest.raises(ValueError, match=r"ids\[1\] must be an int in \[0, 19\]"):
+        attention_rows(model, [1, 20])

@@ -122,5 +122,18 @@ def test_next_token_widget_reads_each_prefix_after_a_paragraph_start(bigram, voc
     at_start = top_next_words(bigram, [vocab.bos_id], vocab.itos, 2)
     assert data["prefixes"][0]["dists"]["bigram"] == after_cat
     assert data["prefixes"][1]["dists"]["bigram"] == at_start
-    with pytest.raises(TypeError, match="prefix must be a str"):
+    with pytest.raises(TypeError, match=r"prefixes\[0\] must be a str"):
         next_token_widget({"bigram": bigram}, vocab, [3])
+
+
+def test_widgets_refuse_missing_runs_models_and_bad_word_lists(bigram, vocab):
+    with pytest.raises(TypeError, match="runs must be a mapping"):
+        generation_widget(None, vocab.itos, "a")
+    with pytest.raises(TypeError, match=r"itos must be a list of str \(not a single str\)"):
+        generation_widget({}, "a b c", "a")
+    with pytest.raises(TypeError, match="models must be a mapping"):
+        next_token_widget(None, vocab, ["the cat"])
+    with pytest.raises(TypeError, match="vocab must be a WordVocab, got NoneType"):
+        next_token_widget({"bigram": bigram}, None, ["the cat"])
+    with pytest.raises(TypeError, match=r"prefixes must be a list of str \(not a single str\)"):
+        next_token_widget({"bigram": bigram}, vocab, "the cat")

@@ -29,7 +29,7 @@ def close_figures():
 
 def test_copy_probabilities_one_line_per_phrase():
     ax = plot_copy_probabilities({" A cat.\n": [0.1, 0.5, 0.6], "B": [0.2, 0.2]}).axes[0]
-    assert [line.get_label() for line in ax.lines] == ["'A cat.'", "'B'"]
+    assert [line.get_label() for line in ax.lines] == ["\u201cA cat.\u201d", "\u201cB\u201d"]
     assert ax.lines[0].get_xdata().tolist() == [1, 2, 3] and ax.get_yscale() == "log"
 
 
@@ -114,3 +114,31 @@ def test_sampling_widget_holds_the_top_tokens(widget_data):
     assert data["shown"] == 3 and data["prompts"] == [entry]
     with pytest.raises(ValueError, match="top must be an int >= 1"):
         sampling_widget_prompts(model, tok, ["the"], top=0)
+
+
+def test_sampling_figures_refuse_missing_or_malformed_arguments():
+    with pytest.raises(TypeError, match="copy_prob must be a mapping"):
+        plot_copy_probabilities(None)
+    with pytest.raises(TypeError, match="temperatures must be a sequence of numbers"):
+        plot_temperature_sweep(None, {"a": [1.0]})
+    with pytest.raises(ValueError, match="temperatures must all be > 0"):
+        plot_temperature_sweep([0.0, 1.0], {"a": [1.0, 2.0]})
+    with pytest.raises(TypeError, match="labels must be a mapping"):
+        plot_temperature_sweep([1.0], {"a": [1.0]}, labels="a")
+    with pytest.raises(TypeError, match="prompts must be a list of dicts"):
+        sampling_widget(None)
+    with pytest.raises(ValueError, match=r"prompts\[0\] must have the keys"):
+        sampling_widget([{"text": "Hi"}])
+
+
+def test_widget_prompts_refuse_bad_texts_and_a_top_beyond_the_vocabulary():
+    tok = BPETokenizer.train("the cat sat on the mat. " * 3, 4)
+    model = GPT(
+        GPTConfig(vocab_size=tok.vocab_size, block_size=8, n_layer=1, n_head=2, d_model=8), seed=0
+    )
+    with pytest.raises(TypeError, match="texts must be a list of str"):
+        sampling_widget_prompts(model, tok, None)
+    with pytest.raises(ValueError, match=rf"top must be an int in \[1, {tok.vocab_size}\]"):
+        sampling_widget_prompts(model, tok, ["the cat"], top=tok.vocab_size + 1)
+    [entry] = sampling_widget_prompts(model, tok, ["the cat"], top=tok.vocab_size)
+    assert len(entry["tokens"]) == tok.vocab_size

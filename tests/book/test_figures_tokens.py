@@ -41,7 +41,7 @@ def test_merge_slider_checks_its_arguments(tokenizer):
     with pytest.raises(ValueError, match="active must be one of steps"):
         plot_merge_slider(tokenizer, SENTENCE, [0, 3], active=5)
     total = len(tokenizer.merges)
-    with pytest.raises(ValueError, match=f"steps must be an int in \\[0, {total}\\]"):
+    with pytest.raises(ValueError, match=f"steps\\[1\\] must be an int in \\[0, {total}\\]"):
         plot_merge_slider(tokenizer, SENTENCE, [0, total + 1], active=0)
     with pytest.raises(ValueError, match="sentence must be a non-empty str"):
         plot_merge_slider(tokenizer, "", [0], active=0)
@@ -66,3 +66,33 @@ def test_tokenizer_widget_carries_the_merges_and_the_examples(tokenizer, widget_
     assert data["examples"] == [list(e) for e in PLAYGROUND_EXAMPLES]
     with pytest.raises(TypeError, match="tokenizer must be a BPETokenizer"):
         tokenizer_widget(tokenizer.to_dict(), "lower")
+
+
+def test_merge_slider_refuses_a_missing_tokenizer_and_bad_steps(tokenizer):
+    with pytest.raises(TypeError, match="tokenizer must be a BPETokenizer, got NoneType"):
+        plot_merge_slider(None, SENTENCE, [0], active=0)
+    with pytest.raises(TypeError, match="steps must be a sequence of ints"):
+        plot_merge_slider(tokenizer, SENTENCE, None, active=0)
+    with pytest.raises(TypeError, match="active must be an int"):
+        plot_merge_slider(tokenizer, SENTENCE, [0, 1], active=True)
+    with pytest.raises(ValueError, match="sentence must be valid Unicode text"):
+        plot_merge_slider(tokenizer, "a\ud800", [0], active=0)
+
+
+def test_merge_slider_bounds_the_sentence_it_draws(tokenizer):
+    from stepbytoken.book.figures.tokens import MAX_SLIDER_CHARS
+
+    plot_merge_slider(tokenizer, "l" * MAX_SLIDER_CHARS, [0], active=0)
+    with pytest.raises(ValueError, match=f"at most {MAX_SLIDER_CHARS} characters"):
+        plot_merge_slider(tokenizer, "l" * (MAX_SLIDER_CHARS + 1), [0], active=0)
+
+
+def test_merge_slider_shows_a_token_that_splits_a_character():
+    tok = BPETokenizer.train("é" * 40, 1)  # one merge; "ééé" leaves a lone byte token
+    fig = plot_merge_slider(tok, "\u0301", [0], active=0)  # two bytes, two tokens at 0 merges
+    assert list(fig.data[0].text) == ["\ufffd", "\ufffd"]
+
+
+def test_compression_figure_refuses_results_that_are_not_a_mapping():
+    with pytest.raises(TypeError, match="results must be a mapping"):
+        plot_compression(None)

@@ -104,3 +104,16 @@ def test_ablation_runs_show_batches_held_out_losses_and_the_unigram_line():
     assert list(lines[-1].get_ydata()) == [4.8, 4.8]
     with pytest.raises(ValueError, match="at most 3 runs"):
         plot_ablation_runs({str(k): run for k in range(4)}, unigram=4.8)
+
+
+def test_depth_and_ablation_figures_refuse_missing_arguments():
+    with pytest.raises(TypeError, match="profiles must be a mapping"):
+        plot_depth_profiles(None)
+    with pytest.raises(TypeError, match="floor must be a finite number > 0"):
+        plot_depth_profiles({}, floor=None)
+    with pytest.raises(ValueError, match="floor must be a finite number > 0"):
+        plot_depth_profiles({}, floor=float("nan"))
+    with pytest.raises(TypeError, match="runs must be a mapping"):
+        plot_ablation_runs(None, 1.0)
+    with pytest.raises(ValueError, match="unigram must be a finite number >= 0"):
+        plot_ablation_runs({}, float("inf"))

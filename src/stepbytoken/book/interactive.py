@@ -20,9 +20,12 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from stepbytoken.checks import check_str, check_strings
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
@@ -31,8 +34,14 @@ PLOTLY_CONFIG: dict[str, Any] = {
     "displaylogo": False,
     "showSendToCloud": False,
     "modeBarButtonsToRemove": ["sendChartToCloud"],
+    # A short mode bar (each button is a stop of the Tab key): save as PNG, back to the start.
+    "modeBarButtons": [["toImage", "resetScale2d"]],
     "responsive": True,
 }
+
+#: What every Plotly figure adds to the page besides ``plotly.js``: its HTML controls' code and
+#: styles, the theme (light or dark, as the site's) and the layout for narrow screens.
+PLOTLY_STATIC = ("sbt-plotly.js", "sbt-plotly.css")
 
 #: Files a widget kind needs besides ``sbt-widgets.js``, its own ``widget-KIND.js`` and
 #: ``widget-KIND.css`` (all in ``stepbytoken/book/static``; the latter two only if they exist).
@@ -45,9 +54,66 @@ WIDGET_REQUIRES: dict[str, tuple[str, ...]] = {
 }
 
 
-@cache
+#: The Plotly library the book ships as ``static/plotly.min.js``: Plotly's own partial bundle
+#: with the cartesian traces (bar, box, contour, heatmap, histogram, histogram2d(contour), image,
+#: pie, scatter, scatterternary, violin), about a third of the full ``plotly.min.js``. Its
+#: version is the one the installed ``plotly`` package draws with; its license is
+#: ``static/plotly.min.js.LICENSE.txt``. Refresh both with ``docs/_ext/vendor_plotly.py``.
+PLOTLY_BUNDLE: dict[str, str] = {
+    "file": "plotly.min.js",
+    "npm_package": "plotly.js-cartesian-dist-min",
+    "npm_file": "plotly-cartesian.min.js",
+    "version": "4.1.1",
+    "sha256": "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a",
+}
+
+
+def static_names() -> list[str]:
+    """Names of the files shipped in ``stepbytoken/book/static``, sorted.
+
+    Examples
+    --------
+    >>> "sbt-widgets.js" in static_names()
+    True
+    """
+    folder = resources.files("stepbytoken.book").joinpath("static")
+    return sorted(entry.name for entry in folder.iterdir() if entry.is_file())
+
+
 def static_text(name: str) -> str:
-    """Text of a file shipped in ``stepbytoken/book/static`` (e.g. ``"sbt-widgets.js"``)."""
+    """Text of a file shipped in ``stepbytoken/book/static`` (e.g. ``"sbt-widgets.js"``).
+
+    Parameters
+    ----------
+    name
+        A file name of :func:`static_names`: no folder, no path.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        If ``name`` is not one of the package's static files (such as ``"../__init__.py"``
+        or ``"/etc/hostname"``): nothing outside that folder is ever read.
+
+    Examples
+    --------
+    >>> static_text("sbt-widgets.css").startswith("/*")
+    True
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    allowed = static_names()
+    if name not in allowed:
+        raise ValueError(
+            f"name must be one of the files in stepbytoken/book/static ({', '.join(allowed)}), "
+            f"got {name!r}"
+        )
+    return _read_static(name)
+
+
+@cache
+def _read_static(name: str) -> str:
     return resources.files("stepbytoken.book").joinpath("static", name).read_text(encoding="utf-8")
 
 
@@ -59,7 +125,15 @@ def stable_id(prefix: str, payload: str) -> str:
     >>> stable_id("sbt-plotly", "{}")
     'sbt-plotly-44136fa355b3'
     """
-    return f"{prefix}-{hashlib.sha256(payload.encode('utf-8')).hexdigest()[:12]}"
+    check_str("prefix", prefix, allow_empty=False)
+    check_str("payload", payload)
+    try:
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+    except UnicodeEncodeError as err:
+        raise ValueError(
+            f"payload must be valid Unicode text (UTF-8 encodable), got {payload!r} ({err.reason})"
+        ) from None
+    return f"{prefix}-{digest}"
 
 
 def json_for_script(data: Any) -> str:
@@ -70,7 +144,15 @@ def json_for_script(data: Any) -> str:
     >>> json_for_script({"a": "</script>"})
     '{"a":"\\\\u003c/script>"}'
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except TypeError as err:
+        raise TypeError(
+            "data must be JSON-serializable (dicts with str keys, lists, str, numbers, "
+            f"bools, None), got {type(data).__name__}: {err}"
+        ) from None
+    except ValueError as err:  # NaN or an infinity, which JSON cannot hold
+        raise ValueError(f"data must hold only finite numbers: {err}") from None
     return text.replace("<", "\\u003c")
 
 
@@ -83,7 +165,7 @@ def inline_static(names: list[str]) -> str:
     True
     """
     tags = []
-    for name in names:
+    for name in check_strings("names", names):
         tag = "style" if name.endswith(".css") else "script"
         tags.append(f'<{tag} data-sbt-inline="{name}">{static_text(name)}</{tag}>')
     return "".join(tags)
@@ -118,19 +200,47 @@ class InteractiveFigure:
         return self.html
 
     def save(self, path: str) -> None:
-        """Write a standalone HTML page with the figure (``plotly.js`` inlined if it needs it)."""
-        plotly_js = ""
-        if 'data-sbt-requires="plotly.min.js"' in self.html:
-            from plotly.offline import get_plotlyjs
+        """Write a standalone HTML page with the figure and every static file it requires.
 
-            plotly_js = f"<script>{get_plotlyjs()}</script>"
+        The files named in the figure's ``data-sbt-requires`` that it does not inline itself
+        (for a Plotly figure, the book's ``plotly.min.js``) are inlined before it, so the page
+        works offline, exactly as on the book's site.
+
+        Raises
+        ------
+        ValueError
+            If the figure requires a file that is not one of the package's static files.
+        """
+        inlined = set(re.findall(r'data-sbt-inline="([^"]*)"', self.html))
+        needed: list[str] = []
+        for names in re.findall(r'data-sbt-requires="([^"]*)"', self.html):
+            needed += [n for n in html.unescape(names).split() if n not in inlined | set(needed)]
+        page = f"<!doctype html><meta charset='utf-8'>{inline_static(needed)}{self.html}"
         with open(path, "w", encoding="utf-8") as f:
-            f.write(f"<!doctype html><meta charset='utf-8'>{plotly_js}{self.html}")
+            f.write(page)
 
 
 def static_exists(name: str) -> bool:
-    """True if ``stepbytoken/book/static`` ships a file called ``name``."""
+    """True if ``stepbytoken/book/static`` ships a file called ``name``.
+
+    >>> static_exists("sbt-widgets.js"), static_exists("nothing.js")
+    (True, False)
+    """
+    check_str("name", name, allow_empty=False)
+    if "\x00" in name or "/" in name or "\\" in name:
+        raise ValueError(f"name must be a plain file name (no '/', '\\' or NUL), got {name!r}")
     return resources.files("stepbytoken.book").joinpath("static", name).is_file()
+
+
+def _check_kind(kind: object) -> str:
+    """Return ``kind`` if it is a widget name (letters, digits and ``-``), else raise."""
+    if not isinstance(kind, str):
+        raise TypeError(
+            f"kind must be a str, a widget name such as 'next-token', got {type(kind).__name__}"
+        )
+    if not kind.replace("-", "").isalnum():
+        raise ValueError(f"kind must be a widget name such as 'next-token', got {kind!r}")
+    return kind
 
 
 def widget_requires(kind: str) -> list[str]:
@@ -141,10 +251,80 @@ def widget_requires(kind: str) -> list[str]:
     >>> widget_requires("next-token")
     ['sbt-widgets.js', 'sbt-widgets.css']
     """
+    _check_kind(kind)
     names = ["sbt-widgets.js", *WIDGET_REQUIRES.get(kind, ())]
     names += [n for n in (f"widget-{kind}.js",) if static_exists(n)]
     names += ["sbt-widgets.css", *(n for n in (f"widget-{kind}.css",) if static_exists(n))]
     return names
+
+
+def plotly_controls(fig: Any, div_id: str) -> str:
+    """Labelled HTML controls for a Plotly figure's sliders and menus, which it then hides.
+
+    Plotly draws sliders and menus in SVG, out of reach of the keyboard. Each slider becomes an
+    ``<input type="range">`` and each menu a ``<select>``, labelled by the slider's or menu's
+    ``name`` (else the slider's ``currentvalue.prefix``); ``sbt-plotly.js`` makes them run the
+    steps' own methods and arguments through Plotly's API. Plotly's own are set invisible.
+
+    Parameters
+    ----------
+    fig
+        A ``plotly.graph_objects.Figure``, changed in place (its sliders and menus hidden).
+    div_id
+        The id of the figure's element; the controls' ids start with it.
+
+    Returns
+    -------
+    str
+        A ``div.sbt-plotly-controls`` element, or ``""`` if the figure has neither.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> steps = [dict(label=str(n), method="skip") for n in (1, 2)]
+    >>> fig = go.Figure(layout=dict(sliders=[dict(name="n", steps=steps)]))
+    >>> '<input type="range" id="f-slider-0" min="0" max="1"' in plotly_controls(fig, "f")
+    True
+    >>> fig.layout.sliders[0].visible
+    False
+
+    Introduced in chapter 2.
+    """
+    fields = []
+    for i, slider in enumerate(fig.layout.sliders):
+        steps = slider.steps or ()
+        if not steps:
+            continue
+        active = slider.active or 0
+        prefix = slider.currentvalue.prefix or ""
+        label = slider.name or prefix.strip().rstrip(":") or "step"
+        shown = str(steps[active].label or "")
+        control = f"{div_id}-slider-{i}"
+        fields.append(
+            f'<span class="sbt-field"><label for="{control}">{html.escape(label)}</label>'
+            f'<input type="range" id="{control}" min="0" max="{len(steps) - 1}" step="1" '
+            f'value="{active}" data-sbt-slider="{i}" aria-valuetext="{html.escape(shown)}">'
+            f'<output for="{control}">{html.escape(shown)}</output></span>'
+        )
+        slider.visible = False
+    for i, menu in enumerate(fig.layout.updatemenus):
+        buttons = menu.buttons or ()
+        if not buttons:
+            continue
+        active = menu.active or 0
+        control = f"{div_id}-menu-{i}"
+        options = "".join(
+            f'<option value="{k}"{" selected" if k == active else ""}>'
+            f"{html.escape(str(button.label or k))}</option>"
+            for k, button in enumerate(buttons)
+        )
+        fields.append(
+            f'<span class="sbt-field"><label for="{control}">'
+            f"{html.escape(menu.name or f'choice {i + 1}')}</label>"
+            f'<select id="{control}" data-sbt-menu="{i}">{options}</select></span>'
+        )
+        menu.visible = False
+    return f'<div class="sbt-plotly-controls">{"".join(fields)}</div>' if fields else ""
 
 
 def show_plotly(fig: Any, *, height: int | None = None) -> InteractiveFigure:
@@ -181,10 +361,13 @@ def show_plotly(fig: Any, *, height: int | None = None) -> InteractiveFigure:
 
     if not hasattr(fig, "to_plotly_json"):
         raise TypeError(f"fig must be a plotly Figure, got {type(fig).__name__}")
+    fig = type(fig)(fig)  # a copy: the caller's figure keeps its own sliders and menus
     if height is not None:
         fig.update_layout(height=height)
-    spec = fig.to_plotly_json()
+    spec = fig.to_plotly_json()  # Jupyter draws Plotly's own sliders and menus
     div_id = stable_id("sbt-plotly", pio.to_json(fig, validate=False, pretty=False))
+    controls = plotly_controls(fig, div_id)
+    title = html.escape(re.sub(r"<[^>]*>", " ", fig.layout.title.text or "").strip())
     body = pio.to_html(
         fig,
         include_plotlyjs=False,
@@ -194,7 +377,10 @@ def show_plotly(fig: Any, *, height: int | None = None) -> InteractiveFigure:
         validate=False,
     )
     html_text = (
-        f'<div class="sbt-interactive sbt-plotly" data-sbt-requires="plotly.min.js">{body}</div>'
+        f'<div class="sbt-interactive sbt-plotly" '
+        f'data-sbt-requires="plotly.min.js {" ".join(PLOTLY_STATIC)}" role="figure" '
+        f'aria-label="{title or "interactive chart"}">'
+        f"{controls}{body}{inline_static(list(PLOTLY_STATIC))}</div>"
     )
     return InteractiveFigure(html_text, {PLOTLY_MIME: spec})
 
@@ -231,8 +417,8 @@ def widget(kind: str, data: dict[str, Any], *, label: str = "") -> InteractiveFi
 
     Introduced in chapter 1.
     """
-    if not isinstance(kind, str) or not kind.replace("-", "").isalnum():
-        raise ValueError(f"kind must be a widget name such as 'next-token', got {kind!r}")
+    _check_kind(kind)
+    check_str("label", label)
     if not isinstance(data, dict):
         raise TypeError(f"data must be a dict, got {type(data).__name__}")
     requires = widget_requires(kind)

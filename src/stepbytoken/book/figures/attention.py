@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from stepbytoken.book.plots import PALETTE
-from stepbytoken.checks import check_int, check_str, check_tensor
+from stepbytoken.checks import check_int, check_mapping, check_str, check_tensor
 from stepbytoken.evaluation.attention_cost import AttentionCost
 from stepbytoken.nn import causal_mask
 
@@ -98,9 +98,10 @@ def plot_scaling(stats: Mapping[tuple[int, bool], Mapping[str, float]], n_keys: 
 
     Introduced in chapter 4.
     """
+    check_mapping("stats", stats, allow_empty=False)
     check_int("n_keys", n_keys, minimum=1)
     dims = sorted({d for d, _ in stats})
-    fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.2))
+    fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.6), layout="constrained")
     for scaled, colour, label in (
         (True, PALETTE[0], "scores / sqrt(d)"),
         (False, PALETTE[1], "raw scores"),
@@ -116,8 +117,7 @@ def plot_scaling(stats: Mapping[tuple[int, bool], Mapping[str, float]], n_keys: 
     axes[0].set_ylim(0, n_keys)
     axes[1].set_ylabel("softmax Jacobian size")
     axes[1].set_ylim(0, None)
-    axes[0].legend()
-    fig.tight_layout()
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
     return fig
 
 
@@ -154,7 +154,7 @@ def plot_attention_cost(cost: AttentionCost) -> Figure:
     if not isinstance(cost, AttentionCost):
         raise TypeError(f"cost must be an AttentionCost, got {type(cost).__name__}")
     T = np.array(cost.lengths, dtype=float)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.3))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 4.2), layout="constrained")
     labels = {"explicit": "ours (stores the weights)", "fused": "PyTorch's fused"}
     for colour, method in zip((PALETTE[1], PALETTE[0]), ("explicit", "fused"), strict=True):
         left.plot(T, 1e3 * np.array(cost.seconds[method]), "o-", color=colour, label=labels[method])
@@ -175,10 +175,9 @@ def plot_attention_cost(cost: AttentionCost) -> Figure:
         ax.set_yscale("log")
         ax.set_xticks(T, [str(int(t)) for t in T])
         ax.set_xlabel("context length T (tokens)")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.22))  # off the data
     left.set_ylabel("time per call (ms)")
     right.set_ylabel("peak memory (MiB)")
-    fig.tight_layout()
     return fig
 
 
@@ -274,7 +273,7 @@ def plot_head_accuracy(accuracy: Tensor, recent: float, model_right: float) -> F
     L, H = accuracy.shape
     percent = (100 * accuracy).tolist()
     colours = [PALETTE[k] for k in (0, 1, 2, 4, 5, 3)]
-    fig, ax = plt.subplots(figsize=(7.2, 3.4))
+    fig, ax = plt.subplots(figsize=(7.2, 3.8), layout="constrained")
     for layer in range(L):
         xs = [layer * (H + 1) + h for h in range(H)]
         ax.bar(xs, percent[layer], color=colours[layer % len(colours)], label=f"layer {layer}")
@@ -288,7 +287,7 @@ def plot_head_accuracy(accuracy: Tensor, recent: float, model_right: float) -> F
     )
     ax.set_xlabel("head (grouped by layer)")
     ax.set_ylabel("finds the referent (%)")
-    ax.set_ylim(0, 115)
+    ax.set_ylim(0, 105)  # the legend sits above the axes
     ax.set_yticks(range(0, 101, 20))
-    ax.legend(ncol=3, fontsize=8, loc="upper left")
+    ax.legend(ncol=3, fontsize=9, loc="lower left", bbox_to_anchor=(0.0, 1.0))  # above the bars
     return fig

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import torch
 
 from stepbytoken.book.plots import plotly_layout
-from stepbytoken.checks import check_int
+from stepbytoken.checks import check_instance, check_int, check_ints
 from stepbytoken.evaluation import PronounCase
 from stepbytoken.nn import GPT
 from stepbytoken.tokenizers import BPETokenizer
@@ -34,6 +34,8 @@ def sentence_end(tokenizer: BPETokenizer, ids: Sequence[int], t: int) -> int:
 
     Introduced in chapter 4.
     """
+    check_instance("tokenizer", tokenizer, BPETokenizer)
+    check_ints("ids", ids, minimum=0)
     check_int("t", t, minimum=0, maximum=len(ids) - 1)
     while t < len(ids) - 1 and "." not in tokenizer.token_str(ids[t]):
         t += 1
@@ -51,6 +53,8 @@ def token_labels(tokenizer: BPETokenizer, ids: Sequence[int]) -> list[str]:
 
     Introduced in chapter 4.
     """
+    check_instance("tokenizer", tokenizer, BPETokenizer)
+    check_ints("ids", ids, minimum=0)
     out, seen = [], {}
     for i in ids:
         s = tokenizer.token_str(i).replace("\n", "↵").strip() or "␣"
@@ -144,7 +148,8 @@ def plot_attention_maps(
     menu = {"direction": "down", "y": 1.02, "yanchor": "bottom", "xanchor": "left", "pad": {"t": 4}}
     head_menu = {
         **menu,
-        "x": 0.08,
+        "name": "head",
+        "x": 0.0,
         "active": heads.index(tuple(start)),
         "buttons": [
             {
@@ -157,7 +162,8 @@ def plot_attention_maps(
     }
     text_menu = {
         **menu,
-        "x": 0.56,
+        "name": "story",
+        "x": 0.5,
         "buttons": [
             {
                 "label": f"a story with “{p}”",
@@ -167,19 +173,11 @@ def plot_attention_maps(
             for p, v in views.items()
         ],
     }
-    label = {
-        "xanchor": "right",
-        "y": 1.035,
-        "yanchor": "bottom",
-        "xref": "paper",
-        "yref": "paper",
-        "showarrow": False,
-    }
     fig.update_layout(
         **plotly_layout(
             height=780,
             updatemenus=[head_menu, text_menu],
-            margin={"l": 90, "r": 20, "t": 70, "b": 90},
+            margin={"l": 90, "r": 20, "t": 40, "b": 90},
             xaxis={
                 "title": {"text": "key: the earlier token looked at"},
                 "tickangle": -60,
@@ -190,10 +188,6 @@ def plot_attention_maps(
                 "autorange": "reversed",
                 **spikes,
             },
-            annotations=[
-                {"text": "head", "x": 0.075, **label},
-                {"text": "story", "x": 0.555, **label},
-            ],
         )
     )
     return fig

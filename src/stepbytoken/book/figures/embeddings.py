@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.book.plots import PALETTE, plotly_layout
-from stepbytoken.checks import check_tensor
+from stepbytoken.checks import check_instance, check_mapping, check_strings, check_tensor
 from stepbytoken.nn import WordVectors
 from stepbytoken.world import ANIMALS, COLOURS, GENDER_PAIRS, OBJECTS, PROFESSIONS, VERBS, World
 
@@ -68,6 +68,9 @@ def plot_similarity_heatmaps(wv: WordVectors, words: Sequence[str]) -> Figure:
 
     Introduced in chapter 3.
     """
+    check_instance("wv", wv, WordVectors)
+    if not check_strings("words", words):
+        raise ValueError("words must hold at least one word, got []")
     ids = torch.tensor([wv.index(w) for w in words])
     learned = wv.vectors[ids] @ wv.vectors[ids].T
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.4), layout="constrained")
@@ -96,6 +99,7 @@ def word_groups(world: World) -> dict[str, list[str]]:
 
     Introduced in chapter 3.
     """
+    check_instance("world", world, World)
     return {
         "family and gender words": [w for pair in GENDER_PAIRS for w in pair],
         "men's names": [p.name for p in world.people if p.gender == "male"],
@@ -255,6 +259,8 @@ def plot_analogy_accuracy(
 
     Introduced in chapter 3.
     """
+    check_mapping("by_relation", by_relation)
+    check_mapping("baseline", baseline)
     relations = list(by_relation)
     if set(baseline) != set(relations):
         raise ValueError(f"baseline must score the relations {relations}, got {list(baseline)}")

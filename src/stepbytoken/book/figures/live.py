@@ -41,6 +41,12 @@ def _prompt_ids(model: LanguageModel, tokenizer: BPETokenizer, prompt: str) -> d
     prompt = check_str("prompt", prompt)
     if not prompt.strip():
         raise ValueError("prompt must hold some text, not only whitespace")
+    try:
+        prompt.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError(
+            f"prompt must be valid Unicode text (UTF-8 encodable), got {prompt!r} ({err.reason})"
+        ) from None
     ids = tokenizer.encode(prompt)
     block_size = model.block_size
     window = ids if block_size is None else ids[-block_size:]

@@ -16,7 +16,7 @@ import torch
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.book.live import shipped_spec
-from stepbytoken.checks import check_int, check_str
+from stepbytoken.checks import check_instance, check_int, check_ints, check_str
 from stepbytoken.nn import GPT
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world import DOC_SEPARATOR
@@ -63,6 +63,8 @@ def attention_rows(model: GPT, ids: Sequence[int], *, digits: int = 6) -> list:
 
     Introduced in chapter 4.
     """
+    check_instance("model", model, GPT)
+    check_ints("ids", ids, minimum=0, maximum=model.config.vocab_size - 1)
     digits = check_int("digits", digits, minimum=1, maximum=9)
     block_size = model.config.block_size
     if not 1 <= len(ids) <= block_size:

@@ -15,7 +15,14 @@ from matplotlib.figure import Figure
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.book.plots import PALETTE, plotly_layout
-from stepbytoken.checks import check_float, check_int, check_str
+from stepbytoken.checks import (
+    check_float,
+    check_instance,
+    check_int,
+    check_mapping,
+    check_str,
+    check_strings,
+)
 from stepbytoken.generation import GenerationStep
 from stepbytoken.nn import NGramModel
 from stepbytoken.text import split_words
@@ -128,6 +135,8 @@ def plot_perplexities(counted: Mapping[str, float], neural: Mapping[str, float])
     ax.set_xlabel("held-out perplexity (log scale)")
     for y, value in enumerate(scores.values()):
         ax.text(value * 1.03, y, f"{value:.0f}", va="center")
+    left, right = ax.get_xlim()
+    ax.set_xlim(left, right * 1.5)  # room for the largest value's label
     return fig
 
 
@@ -154,11 +163,13 @@ def generation_widget(
     >>> from stepbytoken.generation import generation_steps
     >>> unigram = NGramModel(1, 3, smoothing="add-k", k=1.0).fit([0, 1, 2])
     >>> steps = generation_steps(unigram, [0], 2, seed=0, top=2)
-    >>> 'data-sbt-widget="generation"' in generation_widget({"u": steps}, "abc", "a").html
+    >>> 'data-sbt-widget="generation"' in generation_widget({"u": steps}, ["a", "b", "c"], "a").html
     True
 
     Introduced in chapter 1.
     """
+    check_mapping("runs", runs)
+    itos = check_strings("itos", itos)
     check_str("prompt", prompt)
     data = {
         "title": "Step through a generation",
@@ -255,10 +266,12 @@ def next_token_widget(
 
     Introduced in chapter 1.
     """
+    check_mapping("models", models)
+    check_instance("vocab", vocab, WordVocab)
+    prefixes = check_strings("prefixes", prefixes)
     k = check_int("k", k, minimum=1)
     dists = []
     for prefix in prefixes:
-        check_str("prefix", prefix)
         ids = [vocab.bos_id]
         if prefix != "<s>":
             ids += vocab.encode(split_words(prefix))

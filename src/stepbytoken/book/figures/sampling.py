@@ -14,7 +14,7 @@ import torch
 from matplotlib.figure import Figure
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
-from stepbytoken.checks import check_float, check_int
+from stepbytoken.checks import check_float, check_floats, check_int, check_mapping, check_strings
 from stepbytoken.evaluation import next_token_logits
 from stepbytoken.evaluation.decoding import mean_and_error
 from stepbytoken.nn import LanguageModel
@@ -47,7 +47,7 @@ LABEL_OFFSETS: dict[str, tuple[int, int]] = {
     "T = 0.5": (8, 2),
     "T = 0.8": (-10, 14),
     "T = 1": (-40, 8),
-    "T = 1.5": (6, -4),
+    "T = 1.5": (6, 6),
     "top-p = 0.5": (8, -10),
     "top-p = 0.9": (10, 4),
     "top-k = 20": (-58, -16),
@@ -75,13 +75,15 @@ def plot_copy_probabilities(copy_prob: Mapping[str, Sequence[float]]) -> Figure:
 
     Introduced in chapter 7.
     """
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    check_mapping("copy_prob", copy_prob)
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
     for phrase, values in copy_prob.items():
-        ax.plot(np.arange(1, len(values) + 1), values, marker="o", label=repr(phrase.strip()))
+        label = "\u201c" + " ".join(phrase.split()) + "\u201d"  # a new line shown as a space
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", label=label)
     ax.set_yscale("log")
     ax.set_xlabel("copy number k")
     ax.set_ylabel("probability per token")
-    ax.legend(fontsize=8, loc="center right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=1)  # under the axes
     return fig
 
 
@@ -119,7 +121,11 @@ def plot_temperature_sweep(
 
     Introduced in chapter 7.
     """
-    labels = {} if labels is None else labels
+    temps = check_floats("temperatures", temperatures, min_size=1)
+    if min(temps) <= 0:
+        raise ValueError(f"temperatures must all be > 0 (a log axis), got {temps}")
+    check_mapping("choices", choices)
+    labels = {} if labels is None else check_mapping("labels", labels)
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     for text, row in choices.items():
         if len(row) != len(temperatures):
@@ -230,7 +236,7 @@ def plot_decoder_tradeoff(
         name: (_centre_and_bar(r["log-prob"], z), _centre_and_bar(r["distinct-2"], z))
         for name, r in results.items()
     }  # name -> ((x, x error), (y, y error))
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    fig, ax = plt.subplots(figsize=(7.2, 4.0), layout="constrained")
     for family, (names, colour, marker) in DECODER_FAMILIES.items():
         names = [n for n in names if n in results]
         if not names:
@@ -243,24 +249,43 @@ def plot_decoder_tradeoff(
             (x, x_err), (y, y_err) = points[names[i]]
             if x >= left:
                 ax.errorbar(x, y, xerr=x_err, yerr=y_err, color=colour, linewidth=1, capsize=2)
+    # Labels of the settings that crowd together (all but the far left and the lowest ones)
+    # go in two rows above them (right of the far-left label), in the order of their points,
+    # each with a thin line to its point.
+    crowded = sorted(
+        (x, name) for name, ((x, _), (y, _)) in points.items() if x >= left and y >= 0.3
+    )
+    band = max([points[n][1][0] for _, n in crowded] + [0.0]) + 0.12
     for name, ((x_mean, _), (y, _)) in points.items():
         x = max(x_mean, left)
         label = name if x == x_mean else f"\u2190 {name} ({x_mean:.2f})"
+        if (x_mean, name) in crowded:
+            k = crowded.index((x_mean, name))
+            ax.annotate(
+                label,
+                (x, y),
+                xytext=(0.3 + 0.65 * (k + 0.5) / len(crowded), band + 0.1 * (k % 2)),
+                textcoords=("axes fraction", "data"),
+                ha="center",
+                fontsize=9,
+                arrowprops=dict(arrowstyle="-", color="#888888", linewidth=0.6),
+            )
+            continue
         ax.annotate(
             label,
             (x, y),
             textcoords="offset points",
             xytext=LABEL_OFFSETS.get(name, (5, 3)),
-            fontsize=8,
+            fontsize=9,
         )
     right = max(x + err for (x, err), _ in points.values())
     ax.axvline(real_log_prob, color="#666666", linestyle="--", linewidth=1)
-    ax.text(real_log_prob, 0.03, " real text", fontsize=8, color="#444444")
+    ax.text(real_log_prob, 0.03, " real text", fontsize=9, color="#444444")
     ax.set_xlim(left - 0.02, max(right, real_log_prob) + 0.05)
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, max(1.0, band + 0.2))
     ax.set_xlabel("mean log-probability per token under the model (nats)")
     ax.set_ylabel("distinct-2 of a prompt's samples")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes, off the data
     return fig
 
 
@@ -296,10 +321,15 @@ def sampling_widget_prompts(
 
     Introduced in chapter 7.
     """
+    texts = check_strings("texts", texts)
     top = check_int("top", top, minimum=1)
     entries = []
     for text in texts:
         logits = next_token_logits(model, tokenizer, text)
+        if top > logits.numel():
+            raise ValueError(
+                f"top must be an int in [1, {logits.numel()}] (the vocabulary size), got {top}"
+            )
         best = torch.topk(logits, top)  # most likely first; ties to the lower id
         entries.append(
             {
@@ -310,6 +340,10 @@ def sampling_widget_prompts(
             }
         )
     return entries
+
+
+#: The keys of each prompt entry that :func:`sampling_widget` needs.
+_PROMPT_KEYS = ("text", "tokens", "logits", "mass")
 
 
 def sampling_widget(prompts: list[dict[str, Any]], *, shown: int = 15) -> InteractiveFigure:
@@ -334,6 +368,18 @@ def sampling_widget(prompts: list[dict[str, Any]], *, shown: int = 15) -> Intera
 
     Introduced in chapter 7.
     """
+    if isinstance(prompts, (str, bytes)) or not isinstance(prompts, Sequence):
+        raise TypeError(
+            "prompts must be a list of dicts (from sampling_widget_prompts), "
+            f"got {type(prompts).__name__}"
+        )
+    for i, entry in enumerate(prompts):
+        check_mapping(f"prompts[{i}]", entry)
+        missing = [key for key in _PROMPT_KEYS if key not in entry]
+        if missing:
+            raise ValueError(
+                f"prompts[{i}] must have the keys {list(_PROMPT_KEYS)}, lacks {missing}"
+            )
     shown = check_int("shown", shown, minimum=1)
     title = "Temperature, top-k and top-p on the reference model"
     return widget(

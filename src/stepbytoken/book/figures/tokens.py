@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.book.plots import PALETTE, plotly_layout
-from stepbytoken.checks import check_int, check_str
+from stepbytoken.checks import check_instance, check_int, check_ints, check_mapping, check_str
 from stepbytoken.tokenizers import BPETokenizer
 
 #: Texts the tokenizer playground offers at a click: (button label, text).
@@ -25,6 +25,10 @@ PLAYGROUND_EXAMPLES = (
     ("Chinese", "你好，世界"),
     ("whitespace", "a   b\n\n\t c"),
 )
+
+
+#: The longest sentence :func:`plot_merge_slider` draws (a bar per token, for every step).
+MAX_SLIDER_CHARS = 2000
 
 
 def plot_merge_slider(
@@ -64,8 +68,22 @@ def plot_merge_slider(
 
     Introduced in chapter 2.
     """
+    check_instance("tokenizer", tokenizer, BPETokenizer)
     check_str("sentence", sentence, allow_empty=False)
-    steps = [check_int("steps", n, minimum=0, maximum=len(tokenizer.merges)) for n in steps]
+    if len(sentence) > MAX_SLIDER_CHARS:
+        raise ValueError(
+            f"sentence must have at most {MAX_SLIDER_CHARS} characters (one bar per token), "
+            f"got {len(sentence)}"
+        )
+    try:
+        sentence.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError(
+            "sentence must be valid Unicode text (UTF-8 encodable), "
+            f"got {sentence!r} ({err.reason})"
+        ) from None
+    steps = check_ints("steps", steps, minimum=0, maximum=len(tokenizer.merges))
+    check_int("active", active, minimum=0)
     if active not in steps:
         raise ValueError(f"active must be one of steps {steps}, got {active!r}")
 
@@ -82,7 +100,8 @@ def plot_merge_slider(
             x=[len(p) for p in pieces],
             base=starts,
             orientation="h",
-            text=[p.decode().replace(" ", "␣") for p in pieces],
+            # a token may hold part of a character's bytes: shown as U+FFFD
+            text=[p.decode(errors="replace").replace(" ", "␣") for p in pieces],
             textposition="inside",
             insidetextanchor="middle",
             textangle=0,
@@ -92,7 +111,8 @@ def plot_merge_slider(
             marker_line=dict(color="white", width=1.5),
             opacity=0.85,
             customdata=[
-                [p.decode().replace(" ", "␣"), i] for p, i in zip(pieces, ids, strict=True)
+                [p.decode(errors="replace").replace(" ", "␣"), i]
+                for p, i in zip(pieces, ids, strict=True)
             ],
             hovertemplate="%{customdata[0]}<br>id %{customdata[1]}<extra></extra>",
             visible=(n == active),
@@ -149,6 +169,7 @@ def plot_compression(results: Mapping[str, Mapping[int, tuple[float, float]]]) -
 
     Introduced in chapter 2.
     """
+    check_mapping("results", results)
     fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.2))
     for name, rows in results.items():
         vocab_sizes = [256 + n for n in rows]

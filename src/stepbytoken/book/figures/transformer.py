@@ -20,7 +20,7 @@ from torch import Tensor
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.book.plots import PALETTE, plotly_layout
-from stepbytoken.checks import check_int, check_tensor
+from stepbytoken.checks import check_float, check_int, check_mapping, check_tensor
 from stepbytoken.evaluation import DepthProfile
 from stepbytoken.nn import GPTConfig, parameter_breakdown
 from stepbytoken.training import TrainResult
@@ -265,6 +265,8 @@ def plot_depth_profiles(profiles: Mapping[str, DepthProfile], floor: float = 1e-
 
     Introduced in chapter 5.
     """
+    check_mapping("profiles", profiles)
+    floor = check_float("floor", floor, minimum=0, open_minimum=True)  # a log axis
     fig, axes = plt.subplots(1, 2, figsize=(8.6, 3.4))
     for name, p in profiles.items():
         ls, lw = DEPTH_STYLES.get(name, ("-", 1.5))
@@ -327,6 +329,8 @@ def plot_ablation_runs(runs: Mapping[str, TrainResult], unigram: float) -> Figur
 
     Introduced in chapter 5.
     """
+    check_mapping("runs", runs)
+    unigram = check_float("unigram", unigram, minimum=0)
     colours = [PALETTE[0], PALETTE[3], PALETTE[2]]
     if len(runs) > len(colours):
         raise ValueError(f"runs must hold at most {len(colours)} runs, got {len(runs)}")
