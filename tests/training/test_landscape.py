@@ -134,3 +134,8 @@ def test_valley_refuses_a_non_finite_angle(angle):
         Valley(angle=angle)
     with pytest.raises(TypeError, match="angle must be a number of degrees"):
         Valley(angle=None)
+
+
+def test_valley_refuses_integer_points():
+    with pytest.raises(TypeError, match="floating-point"):
+        Valley()(torch.tensor([1, 2]))

@@ -103,6 +103,9 @@ class Valley:
         """The loss at ``w``, a tensor of shape ``(..., 2)``; returns shape ``(...)``."""
         if not isinstance(w, torch.Tensor) or w.shape[-1:] != (2,):
             raise ValueError(f"w must be a tensor of shape (..., 2), got {getattr(w, 'shape', w)}")
+        if not w.is_floating_point():
+            # integer coordinates would make the centre an integer too: a wrong loss, silently
+            raise TypeError(f"w must be a floating-point tensor, got dtype {w.dtype}")
         theta = math.radians(self.angle)
         d = w - torch.tensor(self.centre, dtype=w.dtype)  # (..., 2)
         along = d[..., 0] * math.cos(theta) + d[..., 1] * math.sin(theta)  # (...)
