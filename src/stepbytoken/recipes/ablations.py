@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import platform
 import time
@@ -28,11 +27,9 @@ from typing import Any
 import torch
 
 from stepbytoken.artifacts import (
-    MANIFEST_FILE,
     ArtifactSpec,
     check_output_path,
     check_sha256,
-    file_sha256,
     load_artifact,
     load_timing,
     write_artifact,
@@ -40,7 +37,13 @@ from stepbytoken.artifacts import (
 from stepbytoken.checks import check_path
 from stepbytoken.evaluation import compare_variants
 from stepbytoken.nn import GPTConfig
-from stepbytoken.recipes.options import DEFAULT_OUT_ROOT, add_output_arguments, output_path
+from stepbytoken.recipes.options import (
+    DEFAULT_OUT_ROOT,
+    add_output_arguments,
+    output_path,
+    report_manifest,
+)
+from stepbytoken.recipes.word_mlp import vocab_sha256
 from stepbytoken.text import split_words
 from stepbytoken.tokenizers import WordVocab
 from stepbytoken.training import TrainConfig, TrainResult
@@ -150,10 +153,6 @@ def _record(result: TrainResult) -> dict[str, list[float] | list[int]]:
     }
 
 
-def _vocab_sha256(vocab: WordVocab) -> str:
-    return hashlib.sha256("\n".join(vocab.itos).encode("utf-8")).hexdigest()
-
-
 def train_ablations(out_dir: str | PathLike[str], *, force: bool = False) -> dict[str, Any]:
     """Run chapter 5's five ablation trainings and write their records to ``out_dir``.
 
@@ -187,7 +186,7 @@ def train_ablations(out_dir: str | PathLike[str], *, force: bool = False) -> dic
             "world_seed": WORLD_SEED,
             "min_count": MIN_COUNT,
             "vocab_size": len(vocab),
-            "vocab_sha256": _vocab_sha256(vocab),
+            "vocab_sha256": vocab_sha256(vocab),
         },
         "model": dataclasses.asdict(config),
         "training": {**dataclasses.asdict(settings), "num_threads": NUM_THREADS},
@@ -267,7 +266,7 @@ def load_ablation_runs(
         "manifest_sha256", MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256
     )
     manifest, files = load_artifact(directory, ABLATIONS_SPEC, expected)
-    if _vocab_sha256(vocab) != manifest["data"]["vocab_sha256"]:
+    if vocab_sha256(vocab) != manifest["data"]["vocab_sha256"]:
         raise ValueError(
             f"vocab is not the vocabulary of the runs in {directory} (words seen at least "
             f"{MIN_COUNT} times in make_world(0).corpus(); ablation_data() builds it)"
@@ -308,13 +307,5 @@ def run(args: argparse.Namespace) -> int:
     out = output_path(args)
     manifest = train_ablations(out, force=args.force)
     print(f"wrote {out}; final held-out losses {manifest['results']['final_val_loss']}")
-    digest = file_sha256(Path(out) / MANIFEST_FILE)
-    print(f"sha256 of the manifest: {digest}")
-    if digest != MANIFEST_SHA256:
-        print(
-            "this differs from MANIFEST_SHA256 in stepbytoken/recipes/ablations.py: "
-            "update it to ship the new files"
-        )
-    if Path(out).resolve() != ABLATIONS_DIR:
-        print(f"to ship them, rerun with --out {ABLATIONS_DIR} --force (or copy the files there)")
+    report_manifest(out, MANIFEST_SHA256, ABLATIONS_DIR, "ablations")
     return 0

@@ -30,7 +30,6 @@ from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
     check_sha256,
-    file_sha256,
     load_artifact,
     load_reference,
     load_timing,
@@ -39,7 +38,12 @@ from stepbytoken.artifacts import (
 from stepbytoken.artifacts import MANIFEST_SHA256 as REFERENCE_SHA256
 from stepbytoken.checks import check_path
 from stepbytoken.evaluation import compare_decoders
-from stepbytoken.recipes.options import DEFAULT_OUT_ROOT, add_output_arguments, output_path
+from stepbytoken.recipes.options import (
+    DEFAULT_OUT_ROOT,
+    add_output_arguments,
+    output_path,
+    report_manifest,
+)
 from stepbytoken.recipes.reference import reference_corpus
 
 __all__ = [
@@ -237,13 +241,5 @@ def run(args: argparse.Namespace) -> int:
     out = output_path(args)
     manifest = score_decoders(out, force=args.force)
     print(f"wrote {out} ({manifest['results']['sampling_cpu_s']:.0f} s of CPU time)")
-    digest = file_sha256(Path(out) / MANIFEST_FILE)
-    print(f"sha256 of the manifest: {digest}")
-    if digest != MANIFEST_SHA256:
-        print(
-            "this differs from MANIFEST_SHA256 in stepbytoken/recipes/decoders.py: "
-            "update it to ship the new files"
-        )
-    if Path(out).resolve() != DECODERS_DIR:
-        print(f"to ship them, rerun with --out {DECODERS_DIR} --force (or copy the files there)")
+    report_manifest(out, MANIFEST_SHA256, DECODERS_DIR, "decoders")
     return 0

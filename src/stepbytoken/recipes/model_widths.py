@@ -28,11 +28,9 @@ from typing import Any
 import torch
 
 from stepbytoken.artifacts import (
-    MANIFEST_FILE,
     ArtifactSpec,
     check_output_path,
     check_sha256,
-    file_sha256,
     load_artifact,
     load_timing,
     parse_weights,
@@ -41,7 +39,12 @@ from stepbytoken.artifacts import (
 )
 from stepbytoken.checks import check_path
 from stepbytoken.nn import GPT, GPTConfig
-from stepbytoken.recipes.options import DEFAULT_OUT_ROOT, add_output_arguments, output_path
+from stepbytoken.recipes.options import (
+    DEFAULT_OUT_ROOT,
+    add_output_arguments,
+    output_path,
+    report_manifest,
+)
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.training import TrainConfig, TrainResult, train
 from stepbytoken.world import make_world
@@ -318,13 +321,5 @@ def run(args: argparse.Namespace) -> int:
     for d in WIDTHS:
         print(f"width {d}: held-out loss {manifest['results'][str(d)]['final_val_loss']:.3f}")
     print(f"wrote {out} ({manifest['results']['training_cpu_s']:.0f} s of CPU time)")
-    digest = file_sha256(Path(out) / MANIFEST_FILE)
-    print(f"sha256 of the manifest: {digest}")
-    if digest != MANIFEST_SHA256:
-        print(
-            "this differs from MANIFEST_SHA256 in stepbytoken/recipes/model_widths.py: "
-            "update it to ship the new files"
-        )
-    if Path(out).resolve() != WIDTHS_DIR:
-        print(f"to ship them, rerun with --out {WIDTHS_DIR} --force (or copy the files there)")
+    report_manifest(out, MANIFEST_SHA256, WIDTHS_DIR, "model_widths")
     return 0

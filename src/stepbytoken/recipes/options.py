@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from os import PathLike
 from pathlib import Path
 
 import torch
 
-from stepbytoken.artifacts import check_output_path
+from stepbytoken.artifacts import MANIFEST_FILE, check_output_path, file_sha256
 from stepbytoken.checks import (
     check_bool,
     check_choice,
@@ -35,6 +36,7 @@ __all__ = [
     "add_output_arguments",
     "autocast_dtype",
     "output_path",
+    "report_manifest",
     "stages",
 ]
 
@@ -208,3 +210,20 @@ def _stages(name: str, steps: list[str], enabled: bool) -> Iterator[Callable[[st
     finally:
         if bar is not None:
             bar.close()
+
+
+def report_manifest(out: str | PathLike[str], pinned: str, shipped_dir: Path, module: str) -> None:
+    """Print the written manifest's SHA-256, and what to do if it is not the shipped one.
+
+    ``pinned`` is the recipe's ``MANIFEST_SHA256``, ``shipped_dir`` the folder the package
+    ships the artifact in, ``module`` the recipe's module name (for the message).
+    """
+    digest = file_sha256(Path(out) / MANIFEST_FILE)
+    print(f"sha256 of the manifest: {digest}")
+    if digest != pinned:
+        print(
+            f"this differs from MANIFEST_SHA256 in stepbytoken/recipes/{module}.py: "
+            "update it to ship the new files"
+        )
+    if Path(out).resolve() != shipped_dir:
+        print(f"to ship them, rerun with --out {shipped_dir} --force (or copy the files there)")

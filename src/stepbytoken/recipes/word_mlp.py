@@ -28,11 +28,9 @@ from typing import Any
 import torch
 
 from stepbytoken.artifacts import (
-    MANIFEST_FILE,
     ArtifactSpec,
     check_output_path,
     check_sha256,
-    file_sha256,
     load_artifact,
     load_timing,
     parse_weights,
@@ -41,7 +39,12 @@ from stepbytoken.artifacts import (
 )
 from stepbytoken.checks import check_bool, check_instance, check_int, check_ints, check_path
 from stepbytoken.nn import MLPLanguageModel, count_parameters
-from stepbytoken.recipes.options import DEFAULT_OUT_ROOT, add_output_arguments, output_path
+from stepbytoken.recipes.options import (
+    DEFAULT_OUT_ROOT,
+    add_output_arguments,
+    output_path,
+    report_manifest,
+)
 from stepbytoken.text import real_text, split_lines, split_words
 from stepbytoken.tokenizers import WordVocab, encode_lines
 from stepbytoken.training import TrainConfig, TrainResult, train
@@ -402,13 +405,5 @@ def run(args: argparse.Namespace) -> int:
         f"{results['training_time_s']:.0f} s; final loss train {results['final_train_loss']:.3f}"
         f", held-out {results['final_val_loss']:.3f}"
     )
-    digest = file_sha256(Path(out) / MANIFEST_FILE)
-    print(f"sha256 of the manifest: {digest}")
-    if digest != MANIFEST_SHA256:
-        print(
-            "this differs from MANIFEST_SHA256 in stepbytoken/recipes/word_mlp.py: "
-            "update it to ship the new files"
-        )
-    if Path(out).resolve() != WORD_MLP_DIR:
-        print(f"to ship them, rerun with --out {WORD_MLP_DIR} --force (or copy the files there)")
+    report_manifest(out, MANIFEST_SHA256, WORD_MLP_DIR, "word_mlp")
     return 0

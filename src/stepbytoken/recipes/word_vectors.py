@@ -26,11 +26,9 @@ from typing import Any
 import torch
 
 from stepbytoken.artifacts import (
-    MANIFEST_FILE,
     ArtifactSpec,
     check_output_path,
     check_sha256,
-    file_sha256,
     load_artifact,
     load_timing,
     parse_weights,
@@ -39,7 +37,12 @@ from stepbytoken.artifacts import (
 )
 from stepbytoken.checks import check_path, check_strings
 from stepbytoken.nn import WordVectors
-from stepbytoken.recipes.options import DEFAULT_OUT_ROOT, add_output_arguments, output_path
+from stepbytoken.recipes.options import (
+    DEFAULT_OUT_ROOT,
+    add_output_arguments,
+    output_path,
+    report_manifest,
+)
 from stepbytoken.tokenizers import WordVocab
 from stepbytoken.training import train_word_vectors
 from stepbytoken.world import make_world, words
@@ -229,15 +232,5 @@ def run(args: argparse.Namespace) -> int:
     results = manifest["results"]
     print(f"wrote {out}")
     print(f"losses by epoch {results['losses']}; {results['training_cpu_s']:.0f} s of CPU time")
-    digest = file_sha256(Path(out) / MANIFEST_FILE)
-    print(f"sha256 of the manifest: {digest}")
-    if digest != MANIFEST_SHA256:
-        print(
-            "this differs from MANIFEST_SHA256 in stepbytoken/recipes/word_vectors.py: "
-            "update it to ship the new files"
-        )
-    if Path(out).resolve() != WORD_VECTORS_DIR:
-        print(
-            f"to ship them, rerun with --out {WORD_VECTORS_DIR} --force (or copy the files there)"
-        )
+    report_manifest(out, MANIFEST_SHA256, WORD_VECTORS_DIR, "word_vectors")
     return 0
