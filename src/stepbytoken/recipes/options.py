@@ -218,12 +218,13 @@ def report_manifest(out: str | PathLike[str], pinned: str, shipped_dir: Path, mo
     ``pinned`` is the recipe's ``MANIFEST_SHA256``, ``shipped_dir`` the folder the package
     ships the artifact in, ``module`` the recipe's module name (for the message).
     """
-    digest = file_sha256(Path(out) / MANIFEST_FILE)
+    out = check_path("out", out)
+    digest = file_sha256(out / MANIFEST_FILE)
     print(f"sha256 of the manifest: {digest}")
     if digest != pinned:
         print(
             f"this differs from MANIFEST_SHA256 in stepbytoken/recipes/{module}.py: "
             "update it to ship the new files"
         )
-    if Path(out).resolve() != shipped_dir:
+    if out.resolve() != shipped_dir:
         print(f"to ship them, rerun with --out {shipped_dir} --force (or copy the files there)")
