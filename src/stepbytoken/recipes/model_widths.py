@@ -79,7 +79,7 @@ DEFAULT_OUT = DEFAULT_OUT_ROOT / "model_widths"
 WIDTHS_DIR = Path(__file__).resolve().parent.parent / "data" / "model_widths"
 
 #: SHA-256 of the shipped ``manifest.json`` (which holds the SHA-256 of the weights).
-MANIFEST_SHA256 = "83010da8128a83c0a07e7c3670243d558b04e96dd7e009ddb87ab0174ec96753"
+MANIFEST_SHA256 = "6fb9336fbd6d3da2ffdaf5012c3175f341a1b02fcf9c0c5d912b3516ce168b48"
 
 #: The widths (``d_model``) the recipe trains.
 WIDTHS = (16, 32)
@@ -99,7 +99,7 @@ VAL_SHARE = 0.1  # the last tenth of the token ids is held out
 NUM_THREADS = 1
 MODEL_ARGS: dict[str, int] = {"block_size": 32, "n_layer": 2, "n_head": 4}
 TRAIN_ARGS: dict[str, Any] = {
-    "steps": 300,
+    "steps": 200,
     "batch_size": 16,
     "lr": 1e-2,
     "eval_every": 25,
