@@ -38,6 +38,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_design",
     "sphinxcontrib.bibtex",
+    "citation_labels",  # the reference lists labelled "Bengio et al., 2003", as the text cites
     "sbt_site",
     "execution_report",  # orders the pages so that `sphinx-build -j N` executes them evenly
 ]
@@ -75,8 +76,8 @@ napoleon_google_docstring = False
 
 # --- Bibliography ------------------------------------------------------------------------------
 bibtex_bibfiles = ["docs/references.bib"]  # relative to this folder
-bibtex_default_style = "plain"
-bibtex_reference_style = "author_year"
+bibtex_default_style = "sbt"  # plain, with author-year labels (docs/_ext/citation_labels.py)
+bibtex_reference_style = "label"  # the text cites by the list's own labels (docs/_ext/citation_labels.py)
 
 # --- Copy buttons: code only, never prompts or outputs ----------------------------------------
 copybutton_selector = "div:not(.output):not(.cell_output) > div.highlight pre"

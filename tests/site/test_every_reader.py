@@ -234,3 +234,20 @@ def test_probability_bars_share_one_honest_scale(page, server, chapter_page):
     )
     for shown, probability, text in rows:
         assert shown == pytest.approx(probability, abs=0.01), f"a bar for {text} fills {shown:.0%}"
+
+
+def test_reference_labels_read_as_the_citations_do(page, server, chapter_page):
+    """A citation in the text ("Bengio et al., 2003") and the label of the entry it links to in
+    the chapter's reference list are the same words, so a reader can find one from the other."""
+    page.goto(f"{server}/{chapter_page}", wait_until="load")
+    pairs = page.evaluate(
+        """() => [...document.querySelectorAll('.bibtex-citation a[href^="#"]')].map(a => {
+            const entry = document.getElementById(a.getAttribute('href').slice(1));
+            const label = entry && entry.querySelector('.label');
+            return [a.textContent.trim(),
+                    label ? label.textContent.replace(/^\\[|\\]$/g, '').trim() : null];
+        })"""
+    )
+    assert pairs, f"{chapter_page} cites nothing"
+    mismatched = [(text, label) for text, label in pairs if text != label]
+    assert not mismatched, f"{chapter_page}: citation text vs list label {mismatched}"
