@@ -77,7 +77,7 @@ napoleon_google_docstring = False
 # --- Bibliography ------------------------------------------------------------------------------
 bibtex_bibfiles = ["docs/references.bib"]  # relative to this folder
 bibtex_default_style = "sbt"  # plain, with author-year labels (docs/_ext/citation_labels.py)
-bibtex_reference_style = "label"  # the text cites by the list's own labels (docs/_ext/citation_labels.py)
+bibtex_reference_style = "label"  # the text cites by the list's own labels
 
 # --- Copy buttons: code only, never prompts or outputs ----------------------------------------
 copybutton_selector = "div:not(.output):not(.cell_output) > div.highlight pre"
