@@ -38,20 +38,30 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_design",
     "sphinxcontrib.bibtex",
-    "citation_labels",  # the reference lists labelled "Bengio et al., 2003", as the text cites
+    # the reference lists labelled "Bengio et al., 2003", as the text cites
+    "citation_labels",
     "sbt_site",
-    "execution_report",  # orders the pages so that `sphinx-build -j N` executes them evenly
+    # orders the pages so that `sphinx-build -j N` executes them evenly
+    "execution_report",
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "chapters/*.ipynb", "_data"]
 source_suffix = {".md": "myst-nb", ".rst": "restructuredtext"}
 
 # --- MyST and notebook execution -------------------------------------------------------------
-myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "deflist", "substitution"]
+myst_enable_extensions = [
+    "colon_fence",
+    "dollarmath",
+    "amsmath",
+    "deflist",
+    "substitution",
+]
 myst_heading_anchors = 3
 nb_execution_mode = "cache"
 # SBT_NB_CACHE lets a second build (a build folder of its own) keep its own execution cache.
-nb_execution_cache_path = os.environ.get("SBT_NB_CACHE", str(ROOT / "_build" / ".jupyter_cache"))
+nb_execution_cache_path = os.environ.get(
+    "SBT_NB_CACHE", str(ROOT / "_build" / ".jupyter_cache")
+)
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -68,7 +78,11 @@ jupyter_sphinx_embed_url = ""
 jupyter_execute_default_kernel = "python3"
 
 # --- API reference --------------------------------------------------------------------------
-autodoc_default_options = {"members": True, "member-order": "bysource", "show-inheritance": True}
+autodoc_default_options = {
+    "members": True,
+    "member-order": "bysource",
+    "show-inheritance": True,
+}
 autodoc_typehints = "description"
 autodoc_mock_imports: list[str] = []
 napoleon_numpy_docstring = True
@@ -76,7 +90,8 @@ napoleon_google_docstring = False
 
 # --- Bibliography ------------------------------------------------------------------------------
 bibtex_bibfiles = ["docs/references.bib"]  # relative to this folder
-bibtex_default_style = "sbt"  # plain, with author-year labels (docs/_ext/citation_labels.py)
+# plain, with author-year labels (docs/_ext/citation_labels.py)
+bibtex_default_style = "sbt"
 bibtex_reference_style = "label"  # the text cites by the list's own labels
 
 # --- Copy buttons: code only, never prompts or outputs ----------------------------------------
@@ -112,6 +127,8 @@ html_theme_options = {
     },
     "show_toc_level": 2,
     "navigation_with_keys": True,
+    # The landing page is one list of the chapters: a contents panel would list one heading.
+    "secondary_sidebar_items": {"**": ["page-toc"], "index": []},
 }
 
 

@@ -35,7 +35,18 @@ PACKAGE_STAMP = BUILD / ".package-sha256"
 CONSTRAINTS = ROOT / "constraints" / "docs.txt"
 # -j auto: one reading process per core; myst-nb executes the pages as they are read, each
 # kernel with one torch thread (conf.py).
-SPHINX = ["sphinx-build", "-j", "auto", "-W", "--keep-going", "-b", "html", "-c", ".", "docs"]
+SPHINX = [
+    "sphinx-build",
+    "-j",
+    "auto",
+    "-W",
+    "--keep-going",
+    "-b",
+    "html",
+    "-c",
+    ".",
+    "docs",
+]
 RTD_LIMIT_SECONDS = 15 * 60  # Read the Docs' time limit for one build, install included
 
 nox.options.sessions = ["lint", "tests"]
@@ -55,7 +66,11 @@ def install_package(session: nox.Session, extras: str, *more: str) -> None:
 def build_docs(session: nox.Session, *extra: str) -> None:
     """Build the site; the execution cache is dropped whenever the package changed."""
     digest = package_digest(ROOT)
-    if not PACKAGE_STAMP.exists() or PACKAGE_STAMP.read_text() != digest or "--fresh" in extra:
+    if (
+        not PACKAGE_STAMP.exists()
+        or PACKAGE_STAMP.read_text() != digest
+        or "--fresh" in extra
+    ):
         session.log("package changed since the last build: re-executing every page")
         shutil.rmtree(CACHE, ignore_errors=True)
         shutil.rmtree(BUILD / "doctrees", ignore_errors=True)
@@ -64,7 +79,9 @@ def build_docs(session: nox.Session, *extra: str) -> None:
     session.run(*SPHINX, str(HTML), "-d", str(BUILD / "doctrees"), *extra)
     wall = time.perf_counter() - start
     PACKAGE_STAMP.write_text(digest)
-    session.run("python", "docs/_ext/execution_report.py", str(CACHE), f"--wall-time={wall:.1f}")
+    session.run(
+        "python", "docs/_ext/execution_report.py", str(CACHE), f"--wall-time={wall:.1f}"
+    )
 
 
 @nox.session
@@ -94,7 +111,16 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check style with ruff."""
     session.install("ruff>=0.6")
-    session.run("ruff", "check", "src", "tests", "docs/_ext", "benchmarks", "noxfile.py", "conf.py")
+    session.run(
+        "ruff",
+        "check",
+        "src",
+        "tests",
+        "docs/_ext",
+        "benchmarks",
+        "noxfile.py",
+        "conf.py",
+    )
     session.run(
         "ruff",
         "format",
@@ -114,7 +140,14 @@ def serve(session: nox.Session) -> None:
     install_torch(session)
     install_package(session, "docs", "sphinx-autobuild")
     session.run(
-        "sphinx-autobuild", "-c", ".", "docs", str(HTML), "--watch", "src", *session.posargs
+        "sphinx-autobuild",
+        "-c",
+        ".",
+        "docs",
+        str(HTML),
+        "--watch",
+        "src",
+        *session.posargs,
     )
 
 
@@ -157,7 +190,11 @@ def lock(session: nox.Session) -> None:
     if TORCH not in inputs.read_text(encoding="utf-8").split():
         session.error(f"{inputs} must pin {TORCH}, as tests/reader/plain_env.py does")
     session.install("pip-tools>=7.4")
-    index = [] if "--index-url" not in torch_pip_args() else ["--extra-index-url", TORCH_CPU_INDEX]
+    index = (
+        []
+        if "--index-url" not in torch_pip_args()
+        else ["--extra-index-url", TORCH_CPU_INDEX]
+    )
     session.run(
         "pip-compile",
         "--quiet",
@@ -172,7 +209,8 @@ def lock(session: nox.Session) -> None:
         "pyproject.toml",
         str(inputs.relative_to(ROOT)),
         *session.posargs,
-        env={"CUSTOM_COMPILE_COMMAND": "nox -s lock"},  # the command the file's header names
+        # the command the file's header names
+        env={"CUSTOM_COMPILE_COMMAND": "nox -s lock"},
     )
 
 
@@ -182,7 +220,9 @@ def rtd_commands(session: nox.Session) -> tuple[str, list[tuple[str, str]]]:
     script = "import json, yaml; print(json.dumps(yaml.safe_load(open('.readthedocs.yaml'))))"
     config = json.loads(session.run("python", "-c", script, silent=True))
     jobs = config["build"]["jobs"]
-    steps = [(job, cmd) for job in ("pre_install", "install") for cmd in jobs.get(job, [])]
+    steps = [
+        (job, cmd) for job in ("pre_install", "install") for cmd in jobs.get(job, [])
+    ]
     steps += [("build.html", cmd) for cmd in jobs.get("build", {}).get("html", [])]
     steps += [("post_build", cmd) for cmd in jobs.get("post_build", [])]
     return str(config["build"]["tools"]["python"]), steps
@@ -194,7 +234,9 @@ def print_times(times: list[tuple[str, float]]) -> float:
     print("Read the Docs rehearsal, time of each step:")
     for step, seconds in times:
         print(f"  {seconds:7.1f} s  {step[:100]}")
-    print(f"  {total:7.1f} s  total, against Read the Docs' limit of {RTD_LIMIT_SECONDS} s")
+    print(
+        f"  {total:7.1f} s  total, against Read the Docs' limit of {RTD_LIMIT_SECONDS} s"
+    )
     return total
 
 
@@ -218,11 +260,17 @@ def rtd(session: nox.Session) -> None:
     """
     python, steps = rtd_commands(session)
     if not sys.version_info[:2] == tuple(int(x) for x in python.split(".")[:2]):
-        session.warn(f"Read the Docs uses Python {python}; this rehearsal uses {sys.version}")
+        session.warn(
+            f"Read the Docs uses Python {python}; this rehearsal uses {sys.version}"
+        )
     local_torch = "--index-url" not in torch_pip_args()
     times: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="sbt-rtd-") as tmp:
-        checkout, venv, output = Path(tmp) / "checkout", Path(tmp) / "venv", Path(tmp) / "output"
+        checkout, venv, output = (
+            Path(tmp) / "checkout",
+            Path(tmp) / "venv",
+            Path(tmp) / "output",
+        )
         files = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
             cwd=ROOT,
@@ -233,7 +281,11 @@ def rtd(session: nox.Session) -> None:
             if (ROOT / name).is_file():
                 (checkout / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / name, checkout / name)
-        env = {k: v for k, v in os.environ.items() if k not in ("SBT_NB_CACHE", "PYTHONPATH")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("SBT_NB_CACHE", "PYTHONPATH")
+        }
         env.update(
             PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
             VIRTUAL_ENV=str(venv),
@@ -243,7 +295,10 @@ def rtd(session: nox.Session) -> None:
         )
         steps = [
             ("create_environment", f"{sys.executable} -m venv {venv}"),
-            ("create_environment", "python -m pip install --upgrade --no-cache-dir pip setuptools"),
+            (
+                "create_environment",
+                "python -m pip install --upgrade --no-cache-dir pip setuptools",
+            ),
             *steps,
         ]
         for job, command in steps:
@@ -259,4 +314,6 @@ def rtd(session: nox.Session) -> None:
                 session.error(f"[{job}] failed (exit {result.returncode}): {command}")
     total = print_times(times)
     if total > RTD_LIMIT_SECONDS:
-        session.error(f"the build took {total:.0f} s, over Read the Docs' {RTD_LIMIT_SECONDS} s")
+        session.error(
+            f"the build took {total:.0f} s, over Read the Docs' {RTD_LIMIT_SECONDS} s"
+        )

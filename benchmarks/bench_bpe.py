@@ -62,7 +62,9 @@ def train_tokenizers(text: str, num_merges: int) -> int:
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(
+        add_prefix_space=False, use_regex=True
+    )
     trainer = trainers.BpeTrainer(
         vocab_size=256 + num_merges,
         min_frequency=2,
@@ -78,7 +80,8 @@ def bytes_to_unicode() -> dict[int, str]:
     """GPT-2's map from bytes to printable characters, which ``tokenizers``' ByteLevel uses."""
     from tokenizers.pre_tokenizers import ByteLevel
 
-    alphabet = sorted(ByteLevel.alphabet(), key=ord)  # the 256 characters, in byte order
+    # the 256 characters, in byte order
+    alphabet = sorted(ByteLevel.alphabet(), key=ord)
     printable = [b for b in range(256) if chr(b) in alphabet]
     mapping = {b: chr(b) for b in printable}
     n = 0
@@ -111,15 +114,22 @@ def tokenizers_from(tok: object) -> object:
     return hf
 
 
-def encode_figures(train_text: str, test_text: str, num_merges: int) -> dict[str, object]:
+def encode_figures(
+    train_text: str, test_text: str, num_merges: int
+) -> dict[str, object]:
     """Encoding throughput of stepbytoken and of ``tokenizers`` with the same merges."""
     from stepbytoken.tokenizers import BPETokenizer
 
     trained = BPETokenizer.train(train_text, num_merges)
-    ours = BPETokenizer([pair for pair, _ in trained.merges], pattern=trained.pattern)  # cold cache
+    # cold cache
+    ours = BPETokenizer([pair for pair, _ in trained.merges], pattern=trained.pattern)
     t_ours, ids_ours = timed(lambda: ours.encode_ordinary(test_text))
     mb = len(test_text.encode("utf-8")) / 1e6
-    figures: dict[str, object] = {"test_mb": mb, "tokens": len(ids_ours), "ours_s": t_ours}
+    figures: dict[str, object] = {
+        "test_mb": mb,
+        "tokens": len(ids_ours),
+        "ours_s": t_ours,
+    }
     figures["ours_mb_s"] = mb / t_ours
     try:
         hf = tokenizers_from(trained)
@@ -140,11 +150,16 @@ def encode_figures(train_text: str, test_text: str, num_merges: int) -> dict[str
     return figures
 
 
-def train_figures(text: str, num_merges: int, *, naive: bool = True) -> dict[str, object]:
+def train_figures(
+    text: str, num_merges: int, *, naive: bool = True
+) -> dict[str, object]:
     """Training times: incremental, naive (optional) and ``tokenizers``; ratios of them."""
     from stepbytoken.tokenizers import BPETokenizer, train_naive
 
-    figures: dict[str, object] = {"text_mb": len(text.encode("utf-8")) / 1e6, "merges": num_merges}
+    figures: dict[str, object] = {
+        "text_mb": len(text.encode("utf-8")) / 1e6,
+        "merges": num_merges,
+    }
     t_inc, tok = timed(lambda: BPETokenizer.train(text, num_merges))
     figures["incremental_s"] = t_inc
     if naive:
@@ -157,7 +172,9 @@ def train_figures(text: str, num_merges: int, *, naive: bool = True) -> dict[str
         t_hf, _ = timed(lambda: train_tokenizers(text, num_merges))
         figures["tokenizers_s"] = t_hf
         figures["ratio"] = t_inc / t_hf
-        figures["ratio_means"] = "incremental training time / tokenizers' (single-threaded)"
+        figures["ratio_means"] = (
+            "incremental training time / tokenizers' (single-threaded)"
+        )
     except ImportError:
         figures["note"] = "tokenizers is not installed"
     return figures
@@ -177,18 +194,31 @@ def run(quick: bool = False) -> dict[str, dict[str, object]]:
         "bpe_encode": encode_figures(train_text, test_text, merges),
     }
     for name, values in figures.items():
-        print(name, ", ".join(f"{k} {v:.3g}" for k, v in values.items() if type(v) is float))
+        print(
+            name,
+            ", ".join(f"{k} {v:.3g}" for k, v in values.items() if type(v) is float),
+        )
     return figures
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print a table; return 0 (the exit status)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--merges", type=int, default=1000, help="merges to learn (1000)")
-    parser.add_argument("--bytes", type=int, default=1_000_000, help="bytes of text (1000000)")
-    parser.add_argument("--text", default=None, help="UTF-8 text file instead of real_text()")
-    parser.add_argument("--skip-naive", action="store_true", help="skip the slow naive trainer")
-    parser.add_argument("--encode", action="store_true", help="also time encoding vs tokenizers")
+    parser.add_argument(
+        "--merges", type=int, default=1000, help="merges to learn (1000)"
+    )
+    parser.add_argument(
+        "--bytes", type=int, default=1_000_000, help="bytes of text (1000000)"
+    )
+    parser.add_argument(
+        "--text", default=None, help="UTF-8 text file instead of real_text()"
+    )
+    parser.add_argument(
+        "--skip-naive", action="store_true", help="skip the slow naive trainer"
+    )
+    parser.add_argument(
+        "--encode", action="store_true", help="also time encoding vs tokenizers"
+    )
     args = parser.parse_args(argv)
     if args.merges < 1 or args.bytes < 1:
         parser.error("--merges and --bytes must be positive")
@@ -199,7 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from stepbytoken.tokenizers import BPETokenizer, train_naive
 
     text, source = load_text(args.text, args.bytes)
-    print(f"text: {len(text.encode('utf-8')):,} bytes from {source}; merges: {args.merges}")
+    print(
+        f"text: {len(text.encode('utf-8')):,} bytes from {source}; merges: {args.merges}"
+    )
 
     rows: list[tuple[str, float, int]] = []
     t_inc, tok = timed(lambda: BPETokenizer.train(text, args.merges))
@@ -213,7 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         t_hf, n_hf = timed(lambda: train_tokenizers(text, args.merges))
         rows.append(
-            (f"tokenizers (RAYON_NUM_THREADS={os.environ['RAYON_NUM_THREADS']})", t_hf, n_hf)
+            (
+                f"tokenizers (RAYON_NUM_THREADS={os.environ['RAYON_NUM_THREADS']})",
+                t_hf,
+                n_hf,
+            )
         )
     except ImportError:
         t_hf = None

@@ -29,7 +29,12 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+]
 PAGE = "index.html"
 
 # Runs in the page: times the forward pass and decoding; returns milliseconds.
@@ -82,7 +87,10 @@ MEASURE = """async ([spec, runs, nTokens, nPrompt, nNew]) => {
 
 def site_dir() -> Path:
     site = Path(os.environ.get("SBT_SITE_DIR", ROOT / "_build" / "html"))
-    if not (site / "_static" / "gpt.js").exists() or not (site / "_static" / "models").is_dir():
+    if (
+        not (site / "_static" / "gpt.js").exists()
+        or not (site / "_static" / "models").is_dir()
+    ):
         raise SystemExit(
             f"no built site with gpt.js and the live model in {site}: build it first with "
             "`nox -s docs` (or point SBT_SITE_DIR at a built site)"
@@ -91,7 +99,11 @@ def site_dir() -> Path:
 
 
 def chromium_path() -> str:
-    path = os.environ.get("SBT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    path = (
+        os.environ.get("SBT_CHROMIUM")
+        or shutil.which("chromium")
+        or "/usr/bin/chromium"
+    )
     if not Path(path).exists():
         raise SystemExit("no Chromium: apt-get install chromium, or set SBT_CHROMIUM")
     return path
@@ -104,9 +116,15 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> dict[str, float | str]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=7, help="timed runs (the median is shown)")
-    parser.add_argument("--tokens", type=int, default=128, help="tokens of the forward pass")
-    parser.add_argument("--prompt", type=int, default=64, help="prompt tokens before decoding")
+    parser.add_argument(
+        "--runs", type=int, default=7, help="timed runs (the median is shown)"
+    )
+    parser.add_argument(
+        "--tokens", type=int, default=128, help="tokens of the forward pass"
+    )
+    parser.add_argument(
+        "--prompt", type=int, default=64, help="prompt tokens before decoding"
+    )
     parser.add_argument("--new", type=int, default=64, help="tokens decoded")
     args = parser.parse_args(argv)
 
@@ -117,7 +135,9 @@ def main(argv: list[str] | None = None) -> dict[str, float | str]:
     spec = live_model_spec("reference")
     block_size = spec["config"]["block_size"]
     if not 1 <= args.tokens <= block_size or args.prompt < 1 or args.new < 1:
-        raise SystemExit(f"--tokens must be in 1..{block_size}; --prompt and --new >= 1")
+        raise SystemExit(
+            f"--tokens must be in 1..{block_size}; --prompt and --new >= 1"
+        )
     site = site_dir()
     httpd = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site))
@@ -126,12 +146,16 @@ def main(argv: list[str] | None = None) -> dict[str, float | str]:
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_ARGS
+            )
             page = browser.new_page()
             page.goto(f"{base}/{PAGE}", wait_until="load")
             for name in ("bpe.js", "gpt.js"):
                 page.add_script_tag(url=f"{base}/_static/{name}")
-            result = page.evaluate(MEASURE, [spec, args.runs, args.tokens, args.prompt, args.new])
+            result = page.evaluate(
+                MEASURE, [spec, args.runs, args.tokens, args.prompt, args.new]
+            )
             browser.close()
     finally:
         httpd.shutdown()

@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD_LIMIT_S = 6 * 60  # issue 12: cold build and the 21-chapter projection
 WARM_LIMIT_S = 20.0
 CHAPTER_LIMIT_S = 20.0
-SPHINX_PROBLEM = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL):")  # not a kernel's log lines
+# not a kernel's log lines
+SPHINX_PROBLEM = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL):")
 
 
 def sphinx_command() -> list[str]:
@@ -51,13 +52,17 @@ def sphinx_command() -> list[str]:
             command = ast.literal_eval(node.value)
             break
     else:
-        raise SystemExit("noxfile.py has no SPHINX list (the project's sphinx-build command)")
+        raise SystemExit(
+            "noxfile.py has no SPHINX list (the project's sphinx-build command)"
+        )
     executable = Path(sys.executable).with_name(command[0])
     return [str(executable) if executable.exists() else command[0], *command[1:]]
 
 
 def chapter_count() -> int:
-    outline = json.loads((ROOT / "docs" / "_data" / "outline.json").read_text(encoding="utf-8"))
+    outline = json.loads(
+        (ROOT / "docs" / "_data" / "outline.json").read_text(encoding="utf-8")
+    )
     return sum(len(part["chapters"]) for part in outline["parts"])
 
 
@@ -72,7 +77,9 @@ def build(folder: Path, log_name: str) -> tuple[float, list[str]]:
     log = folder / log_name
     start = time.perf_counter()
     with open(log, "w", encoding="utf-8") as out:
-        done = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        done = subprocess.run(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     seconds = time.perf_counter() - start
     if done.returncode == 0:
         return seconds, []
@@ -97,8 +104,12 @@ def chapter_times(cache: Path) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     """Run the builds, print the figures and return them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="no cold build (see above)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary build folder")
+    parser.add_argument(
+        "--quick", action="store_true", help="no cold build (see above)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary build folder"
+    )
     args = parser.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="sbt-bench-docs-"))
@@ -136,7 +147,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             "chapter_exec_mean_s": mean,
             "chapter_exec_max_s": times[slowest] if slowest else float("nan"),
             "slowest_chapter": str(slowest),
-            "chapter_max_ratio": (times[slowest] if slowest else float("nan")) / CHAPTER_LIMIT_S,
+            "chapter_max_ratio": (times[slowest] if slowest else float("nan"))
+            / CHAPTER_LIMIT_S,
             "warm_ratio": figures["warm_s"] / WARM_LIMIT_S,
         }
     )

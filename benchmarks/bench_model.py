@@ -133,7 +133,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     idx = torch.randint(0, args.vocab_size, shape, generator=g)
     targets = torch.randint(0, args.vocab_size, shape, generator=g)
     with torch.no_grad():  # same weights, same inputs: the two models must agree
-        loss_ours, loss_ref = ours(idx, targets)[1].item(), reference(idx, targets).item()
+        loss_ours, loss_ref = (
+            ours(idx, targets)[1].item(),
+            reference(idx, targets).item(),
+        )
     if abs(loss_ours - loss_ref) > 1e-4:
         raise RuntimeError(f"models disagree: loss {loss_ours:.6f} vs {loss_ref:.6f}")
 
@@ -142,7 +145,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
             lambda: ours(idx, targets)[1], torch.optim.AdamW(ours.parameters(), lr=1e-4)
         ),
         "torch TransformerEncoderLayer": make_step(
-            lambda: reference(idx, targets), torch.optim.AdamW(reference.parameters(), lr=1e-4)
+            lambda: reference(idx, targets),
+            torch.optim.AdamW(reference.parameters(), lr=1e-4),
         ),
     }
     for _ in range(args.warmup):
@@ -171,8 +175,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
 
 def run(quick: bool = False) -> dict[str, float | str]:
     """Figures for ``run_all.py`` (quick: 2 warm-up and 5 timed steps)."""
-    figures: dict[str, float | str] = dict(main(["--warmup", "2", "--steps", "5"] if quick else []))
-    figures["ratio_means"] = "stepbytoken GPT step time / same model of TransformerEncoderLayer"
+    figures: dict[str, float | str] = dict(
+        main(["--warmup", "2", "--steps", "5"] if quick else [])
+    )
+    figures["ratio_means"] = (
+        "stepbytoken GPT step time / same model of TransformerEncoderLayer"
+    )
     return figures
 
 

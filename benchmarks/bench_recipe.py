@@ -40,23 +40,43 @@ def worker(out: str, steps: int) -> None:
     from stepbytoken.artifacts import load_reference
     from stepbytoken.nn import GPT, GPTConfig
     from stepbytoken.recipes import MODEL_ARGS, MODEL_SEED, NUM_THREADS, TRAIN_ARGS
-    from stepbytoken.training import TrainConfig, is_main_process, process_group, train, world
+    from stepbytoken.training import (
+        TrainConfig,
+        is_main_process,
+        process_group,
+        train,
+        world,
+    )
 
     torch.set_num_threads(NUM_THREADS)
     vocab_size = load_reference().config.vocab_size
-    data = torch.randint(vocab_size, (200_000,), generator=torch.Generator().manual_seed(0))
+    data = torch.randint(
+        vocab_size, (200_000,), generator=torch.Generator().manual_seed(0)
+    )
     settings = {**TRAIN_ARGS, "steps": steps, "warmup_steps": min(10, steps // 4)}
-    config = dataclasses.replace(TrainConfig(**settings), eval_every=None, eval_batches=1)
+    config = dataclasses.replace(
+        TrainConfig(**settings), eval_every=None, eval_batches=1
+    )
     stamps: list[float] = []
     with process_group("cpu"):
         model = GPT(GPTConfig(vocab_size=vocab_size, **MODEL_ARGS), seed=MODEL_SEED)
         result = train(
-            model, data, None, config, callback=lambda step, m: stamps.append(time.perf_counter())
+            model,
+            data,
+            None,
+            config,
+            callback=lambda step, m: stamps.append(time.perf_counter()),
         )
         if is_main_process():
             step_s = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
             Path(out).write_text(
-                json.dumps({"processes": world()[1], "step_s": step_s, "loss": result.train_loss})
+                json.dumps(
+                    {
+                        "processes": world()[1],
+                        "step_s": step_s,
+                        "loss": result.train_loss,
+                    }
+                )
             )
 
 
@@ -70,11 +90,15 @@ def run_once(processes: int, steps: int) -> dict:
         env = {**os.environ, "OMP_NUM_THREADS": "1"}
         done = subprocess.run(command, capture_output=True, text=True, env=env)
         if done.returncode != 0:
-            raise RuntimeError(f"torchrun failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+            raise RuntimeError(
+                f"torchrun failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+            )
         return json.loads(out.read_text())
 
 
-def measure(steps: int = 40, warmup: int = 5, rounds: int = 2) -> dict[str, float | int | str]:
+def measure(
+    steps: int = 40, warmup: int = 5, rounds: int = 2
+) -> dict[str, float | int | str]:
     """Time both process counts, alternating, and return JSON-ready figures."""
     step_s: dict[int, list[float]] = {n: [] for n in PROCESSES}
     losses: dict[int, list[float]] = {}
@@ -125,8 +149,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     """Run the benchmark (or, with ``--worker``, one process of it); print and return figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--warmup", type=int, default=5, help="steps left out of the median")
-    parser.add_argument("--rounds", type=int, default=2, help="runs of each process count")
+    parser.add_argument(
+        "--warmup", type=int, default=5, help="steps left out of the median"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="runs of each process count"
+    )
     parser.add_argument("--quick", action="store_true", help="12 steps, one round")
     parser.add_argument("--worker", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

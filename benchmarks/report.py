@@ -29,7 +29,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "_build" / "bench.json"
-VERSIONED = ("torch", "sphinx", "myst-nb", "tokenizers", "plotly", "playwright", "stepbytoken")
+VERSIONED = (
+    "torch",
+    "sphinx",
+    "myst-nb",
+    "tokenizers",
+    "plotly",
+    "playwright",
+    "stepbytoken",
+)
 
 
 def cpu_model() -> str:
@@ -58,7 +66,9 @@ def machine() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "versions": versions,
         # other work on the machine slows every figure; ratios suffer less than times
-        "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        "load_average_1min": round(os.getloadavg()[0], 2)
+        if hasattr(os, "getloadavg")
+        else None,
     }
 
 
@@ -81,7 +91,9 @@ class Report:
     def add(self, name: str, figures: dict[str, Any]) -> None:
         """Record the figures a benchmark returned (a dict of JSON-compatible values)."""
         if not isinstance(figures, dict):
-            raise TypeError(f"benchmark {name} must return a dict, got {type(figures).__name__}")
+            raise TypeError(
+                f"benchmark {name} must return a dict, got {type(figures).__name__}"
+            )
         self.results[name] = figures
 
     def to_json(self) -> str:

@@ -82,9 +82,13 @@ def runner(name: str) -> Callable[[bool], dict] | str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, no cold docs build")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, no cold docs build"
+    )
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, help="run only these")
-    parser.add_argument("--out", default=str(DEFAULT_OUT), help="JSON report (_build/bench.json)")
+    parser.add_argument(
+        "--out", default=str(DEFAULT_OUT), help="JSON report (_build/bench.json)"
+    )
     args = parser.parse_args(argv)
 
     report = Report(quick=args.quick)
@@ -112,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 report.add(sub, sub_figures)
         else:
             report.add(name, figures)
-        report.write(args.out)  # after each benchmark, so an interrupted run keeps its figures
+        # after each benchmark, so an interrupted run keeps its figures
+        report.write(args.out)
     path = report.write(args.out)
     print(f"\n{report.header()}\n")
     print(report.table())

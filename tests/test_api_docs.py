@@ -32,4 +32,6 @@ def test_every_module_has_an_api_page():
 
 def test_api_pages_name_only_real_modules():
     stale = documented_modules() - package_modules()
-    assert not stale, f"docs/api documents modules that no longer exist: {sorted(stale)}"
+    assert not stale, (
+        f"docs/api documents modules that no longer exist: {sorted(stale)}"
+    )

@@ -18,7 +18,11 @@ CHAPTERS = sorted((DOCS / "chapters").glob("[0-9][0-9]-*.md"))
 
 def code_cells(page: Path) -> list[str]:
     """The sources of a MyST page's code cells, in order."""
-    return [c.source for c in jupytext.read(page, fmt="md:myst").cells if c.cell_type == "code"]
+    return [
+        c.source
+        for c in jupytext.read(page, fmt="md:myst").cells
+        if c.cell_type == "code"
+    ]
 
 
 def test_every_chapter_has_code():
@@ -30,7 +34,9 @@ def test_every_chapter_has_code():
 @pytest.mark.parametrize("page", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_chapter_has_no_magics(page):
     for line in "\n".join(code_cells(page)).splitlines():
-        assert not line.lstrip().startswith(("%", "!")), f"{page.name}: IPython syntax: {line}"
+        assert not line.lstrip().startswith(("%", "!")), (
+            f"{page.name}: IPython syntax: {line}"
+        )
 
 
 def test_every_chapter_page_is_in_the_outline():

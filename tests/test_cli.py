@@ -25,7 +25,10 @@ def test_every_recipe_has_the_shared_shape():
 def test_help_lists_every_recipe():
     # Run as a reader would, in a fresh interpreter.
     result = subprocess.run(
-        [sys.executable, "-m", "stepbytoken", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "stepbytoken", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     for recipe in RECIPES:
         assert recipe.NAME in result.stdout
@@ -58,12 +61,24 @@ def test_each_recipe_parses_its_defaults():
         (["bogus"], "invalid choice: 'bogus'"),
         (["train"], "the following arguments are required: RECIPE"),
         (["train", "nope"], "invalid choice: 'nope'"),
-        (["train", "reference", "--steps", "0"], "argument --steps: must be an int >= 1, got '0'"),
-        (["train", "reference", "--steps", "x"], "argument --steps: must be an int >= 1, got 'x'"),
+        (
+            ["train", "reference", "--steps", "0"],
+            "argument --steps: must be an int >= 1, got '0'",
+        ),
+        (
+            ["train", "reference", "--steps", "x"],
+            "argument --steps: must be an int >= 1, got 'x'",
+        ),
         (["corpus", "--nope"], "unrecognized arguments: --nope"),
         (["corpus", "--out", ""], "argument --out: must be a non-empty path, got ''"),
-        (["train", "reference", "--out", " "], "argument --out: must be a non-empty path"),
-        (["train", "reference", "--device", "tpu"], "argument --device: invalid choice: 'tpu'"),
+        (
+            ["train", "reference", "--out", " "],
+            "argument --out: must be a non-empty path",
+        ),
+        (
+            ["train", "reference", "--device", "tpu"],
+            "argument --device: invalid choice: 'tpu'",
+        ),
     ],
 )
 def test_a_bad_argument_gives_a_clear_error(capsys, argv, message):
@@ -78,7 +93,9 @@ def test_parser_is_an_argparse_parser():
     assert isinstance(build_parser(), argparse.ArgumentParser)
 
 
-def test_every_recipe_writes_outside_the_package_by_default_and_refuses_empty_paths(capsys):
+def test_every_recipe_writes_outside_the_package_by_default_and_refuses_empty_paths(
+    capsys,
+):
     parser = build_parser()
     for recipe in RECIPES:
         args = parser.parse_args(recipe.NAME.split())
@@ -92,5 +109,6 @@ def test_help_says_where_a_recipe_writes(capsys):
     for recipe in RECIPES:
         with pytest.raises(SystemExit):
             main([*recipe.NAME.split(), "--help"])
-        out = "".join(capsys.readouterr().out.split())  # help wraps lines, even at hyphens
+        # help wraps lines, even at hyphens
+        out = "".join(capsys.readouterr().out.split())
         assert "(default:./stepbytoken-artifacts/" in out and "--force" in out

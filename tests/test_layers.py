@@ -58,7 +58,9 @@ def imports(path: Path, package: Path = PACKAGE) -> list[tuple[int, str, list[st
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(parent[: len(parent) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    parent[: len(parent) - node.level + 1] + ([base] if base else [])
+                )
             if base.split(".")[0] == package.name:
                 found.append((node.lineno, base, [a.name for a in node.names]))
     return found
@@ -74,8 +76,11 @@ def upward_imports(path: Path, package: Path = PACKAGE) -> list[str]:
     problems = []
     for line, target, names in imports(path, package):
         targets = [target]
-        if target == package.name:  # from stepbytoken import nn: the subpackage is the target
-            subs = [f"{target}.{n}" for n in names if is_module(f"{target}.{n}", package)]
+        # from stepbytoken import nn: the subpackage is the target
+        if target == package.name:
+            subs = [
+                f"{target}.{n}" for n in names if is_module(f"{target}.{n}", package)
+            ]
             targets = subs or [target]
         for dotted in targets:
             source, dest = unit(here), unit(dotted)
@@ -84,7 +89,9 @@ def upward_imports(path: Path, package: Path = PACKAGE) -> list[str]:
             if dest not in LAYER or source not in LAYER:
                 problems.append(f"{path.name}:{line}: {dest or source} is in no layer")
             elif LAYER[dest] >= LAYER[source]:
-                problems.append(f"{here}:{line} imports {dotted} ({dest} is not below {source})")
+                problems.append(
+                    f"{here}:{line} imports {dotted} ({dest} is not below {source})"
+                )
     return problems
 
 
@@ -103,7 +110,9 @@ def private_attributes(path: Path, package: Path = PACKAGE) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     aliases = {}
     for _, target, names in imports(path, package):
-        aliases.update({n: f"{target}.{n}" for n in names if is_module(f"{target}.{n}", package)})
+        aliases.update(
+            {n: f"{target}.{n}" for n in names if is_module(f"{target}.{n}", package)}
+        )
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
@@ -121,18 +130,25 @@ def private_attributes(path: Path, package: Path = PACKAGE) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("path", MODULES, ids=[module_name(p) or "stepbytoken" for p in MODULES])
+@pytest.mark.parametrize(
+    "path", MODULES, ids=[module_name(p) or "stepbytoken" for p in MODULES]
+)
 def test_imports_go_down_the_layers(path):
     assert upward_imports(path) == []
 
 
-@pytest.mark.parametrize("path", MODULES, ids=[module_name(p) or "stepbytoken" for p in MODULES])
+@pytest.mark.parametrize(
+    "path", MODULES, ids=[module_name(p) or "stepbytoken" for p in MODULES]
+)
 def test_private_names_stay_in_their_module(path):
     assert private_imports(path) + private_attributes(path) == []
 
 
 def test_no_source_file_is_over_500_lines():
-    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text().splitlines()) for p in MODULES}
+    sizes = {
+        p.relative_to(PACKAGE).as_posix(): len(p.read_text().splitlines())
+        for p in MODULES
+    }
     too_long = {name: n for name, n in sorted(sizes.items()) if n > MAX_LINES}
     assert too_long == {}, f"files over {MAX_LINES} lines: {too_long}"
 
@@ -152,7 +168,9 @@ def test_the_checker_finds_what_it_should(tmp_path):
     (fake / "__init__.py").write_text("")
     (fake / "checks.py").write_text("")
     bad = fake / "nn" / "bad.py"
-    bad.write_text("from stepbytoken.training import loop\nfrom ..checks import check_int\n")
+    bad.write_text(
+        "from stepbytoken.training import loop\nfrom ..checks import check_int\n"
+    )
     loop = fake / "training" / "loop.py"
     loop.write_text(
         "from stepbytoken.nn.bad import _helper\nfrom stepbytoken.nn import bad\nbad._x()\n"

@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load_ext(name: str):
     """A module of docs/_ext (not a package), imported by path."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / "_ext" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "docs" / "_ext" / f"{name}.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -32,7 +34,8 @@ notebooks = load_ext("notebooks")
 PAGES = sorted(notebooks.CHAPTERS.glob("[0-9][0-9]-*.md"))
 SITE = Path(os.environ.get("SBT_SITE_DIR", ROOT / "_build" / "html"))
 EXECUTED = SITE.parent / "jupyter_execute"
-TIMING = re.compile(r"_seconds$|_time_exp_")  # glued timings, and exponents fitted to them
+# glued timings, and exponents fitted to them
+TIMING = re.compile(r"_seconds$|_time_exp_")
 
 SOURCE = '''\
 import functools
@@ -136,7 +139,16 @@ def test_synthetic_page_becomes_a_plain_notebook(synthetic):
     assert "> **Note**\n>\n> Remember 12,345." in markdown
     assert '```python\nprint("a plain fence stays")\n```' in markdown
     assert "- Claude E. Shannon. A mathematical theory of communication." in markdown
-    for myst in ("{glue", "{cite", "{ref", "(sec-counting)=", "+++", "```{", ":::", "myst_nb"):
+    for myst in (
+        "{glue",
+        "{cite",
+        "{ref",
+        "(sec-counting)=",
+        "+++",
+        "```{",
+        ":::",
+        "myst_nb",
+    ):
         assert myst not in markdown.replace("`{glue:text}`", ""), myst
 
 
@@ -162,7 +174,9 @@ def test_pyobject_includes_decorators_and_methods(tmp_path):
     path.write_text(SOURCE)
     assert notebooks.object_source(path, "helper").startswith("def helper(x):\n")
     method = notebooks.object_source(path, "Model.forward")
-    assert method.startswith("    @functools.cache\n    def forward") and method.endswith("y\n")
+    assert method.startswith(
+        "    @functools.cache\n    def forward"
+    ) and method.endswith("y\n")
     with pytest.raises(ValueError, match="no 'Model.backward'"):
         notebooks.object_source(path, "Model.backward")
 
@@ -194,7 +208,9 @@ def test_install_cell_uses_the_repository_of_pyproject():
     assert notebooks.repository_url() in notebooks.install_cell()
 
 
-LITERALINCLUDE = re.compile(r"^```\{literalinclude\} (\S+)\n((?::[\w-]+:.*\n)*)```", re.M)
+LITERALINCLUDE = re.compile(
+    r"^```\{literalinclude\} (\S+)\n((?::[\w-]+:.*\n)*)```", re.M
+)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
@@ -210,10 +226,17 @@ def test_literalincludes_match_what_sphinx_shows(page):
         }
         sphinx_options = {k: v for k, v in options.items() if k != "dedent"}
         if "dedent" in options:
-            sphinx_options["dedent"] = int(options["dedent"]) if options["dedent"] else None
-        expected, _ = LiteralIncludeReader(page.parent / path, sphinx_options, config).read()
+            sphinx_options["dedent"] = (
+                int(options["dedent"]) if options["dedent"] else None
+            )
+        expected, _ = LiteralIncludeReader(
+            page.parent / path, sphinx_options, config
+        ).read()
         shown = notebooks.literalinclude(page, path, options)
-        assert shown.split("\n", 1)[1] == expected.rstrip() + "\n```", (page.name, options)
+        assert shown.split("\n", 1)[1] == expected.rstrip() + "\n```", (
+            page.name,
+            options,
+        )
 
 
 def pattern_allowing_timings(page: Path, executed: Path) -> re.Pattern[str]:
@@ -248,9 +271,9 @@ def test_notebook_matches_its_page(page):
         pytest.fail(f"no build in {EXECUTED}: run `nox -s docs` first", pytrace=False)
     target = page.with_suffix(".ipynb")
     assert target.exists(), f"{target.name} is missing: run `nox -s notebooks`"
-    assert pattern_allowing_timings(page, EXECUTED).fullmatch(target.read_text(encoding="utf-8")), (
-        f"{target.name} is out of date: run `nox -s notebooks`"
-    )
+    assert pattern_allowing_timings(page, EXECUTED).fullmatch(
+        target.read_text(encoding="utf-8")
+    ), f"{target.name} is out of date: run `nox -s notebooks`"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
@@ -259,7 +282,11 @@ def test_notebook_is_plain_jupyter(page):
     assert nb.cells[1].source.startswith("%pip install"), "the install cell comes first"
     for cell in nb.cells:
         text = textwrap.dedent(cell.source)
-        assert "myst_nb" not in text, f"{page.name}: a visible cell uses myst_nb: {text[:80]}"
+        assert "myst_nb" not in text, (
+            f"{page.name}: a visible cell uses myst_nb: {text[:80]}"
+        )
         if cell.cell_type == "markdown":
             for myst in ("{glue", "{cite}", "{literalinclude}", "```{", "+++"):
-                assert myst not in text, f"{page.name}: MyST syntax {myst!r} left: {text[:80]}"
+                assert myst not in text, (
+                    f"{page.name}: MyST syntax {myst!r} left: {text[:80]}"
+                )

@@ -21,7 +21,9 @@ from pybtex.style.labels import BaseLabelStyle
 
 
 def _last_name(person: Any) -> str:
-    return Text.from_latex(" ".join(person.prelast_names + person.last_names)).render_as("text")
+    return Text.from_latex(
+        " ".join(person.prelast_names + person.last_names)
+    ).render_as("text")
 
 
 def author_year(entry: Any) -> str:

@@ -39,7 +39,8 @@ def cache_times(cache_path: str | Path) -> dict[Path, float]:
         Path(record.uri): float(record.data.get("execution_seconds", float("nan")))
         for record in records
     }
-    cache.db.dispose()  # no open database connection is carried into the reading processes
+    # no open database connection is carried into the reading processes
+    cache.db.dispose()
     return times
 
 
@@ -81,7 +82,9 @@ def order_for_parallel_read(app: Any, env: Any, docnames: list[str]) -> None:
 
     if app.config.nb_execution_mode != "cache":
         return
-    cache = app.config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache"
+    cache = (
+        app.config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache"
+    )
     recorded = {path.resolve(): seconds for path, seconds in cache_times(cache).items()}
     if app.parallel <= 1 or len(docnames) <= 1:
         return
@@ -89,7 +92,8 @@ def order_for_parallel_read(app: Any, env: Any, docnames: list[str]) -> None:
     for name in docnames:
         source = Path(env.doc2path(name)).resolve()
         seconds = recorded.get(source, float("nan"))
-        if seconds != seconds:  # never executed (or no time recorded): count its code cells
+        # never executed (or no time recorded): count its code cells
+        if seconds != seconds:
             seconds = len(CODE_CELL.findall(source.read_text(encoding="utf-8")))
         costs[name] = seconds
     sizes = [len(chunk) for chunk in make_chunks(docnames, app.parallel)]

@@ -22,7 +22,8 @@ def glue_values(executed: Path) -> dict[str, dict[str, str]]:
         outputs = json.loads(path.read_text(encoding="utf-8"))
         page = path.relative_to(executed).as_posix().removesuffix(".glue.json")
         pages[page] = {
-            name: out.get("data", {}).get("text/plain", "") for name, out in outputs.items()
+            name: out.get("data", {}).get("text/plain", "")
+            for name, out in outputs.items()
         }
     return pages
 

@@ -33,7 +33,9 @@ EXECUTED = ROOT / "_build" / "jupyter_execute"
 BIBLIOGRAPHY = ROOT / "docs" / "references.bib"
 HIDDEN = "remove-cell"
 
-ROLE_OR_CODE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<text>[^`]*)`|(?P<code>`+)[^`]+(?P=code)")
+ROLE_OR_CODE = re.compile(
+    r"\{(?P<name>[\w:-]+)\}`(?P<text>[^`]*)`|(?P<code>`+)[^`]+(?P=code)"
+)
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|:{3,})(?P<info>.*)$")
 DIRECTIVE = re.compile(r"^\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
 EXPLICIT = re.compile(r"^(?P<title>.+?)\s*<(?P<target>[^<>]+)>$")
@@ -101,7 +103,9 @@ def object_source(path: Path, dotted: str) -> str:
             None,
         )
         if node is None:
-            raise PageError(f"{path.name} has no {dotted!r} (literalinclude :pyobject:)")
+            raise PageError(
+                f"{path.name} has no {dotted!r} (literalinclude :pyobject:)"
+            )
         body = node.body
     start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     lines = source.splitlines(keepends=True)
@@ -111,24 +115,40 @@ def object_source(path: Path, dotted: str) -> str:
 def literalinclude(page: Path, arg: str, options: dict[str, str]) -> str:
     """The code a ``literalinclude`` directive shows, as a Markdown code fence."""
     path = (page.parent / arg).resolve()
-    text = object_source(path, options["pyobject"]) if "pyobject" in options else path.read_text()
+    text = (
+        object_source(path, options["pyobject"])
+        if "pyobject" in options
+        else path.read_text()
+    )
     lines = text.splitlines(keepends=True)
     for key, keep in (("start-at", True), ("start-after", False)):
         if key in options:
             i = next((i for i, line in enumerate(lines) if options[key] in line), None)
             if i is None:
-                raise PageError(f"{path.name}: no line contains {options[key]!r} ({key})")
+                raise PageError(
+                    f"{path.name}: no line contains {options[key]!r} ({key})"
+                )
             lines = lines[i if keep else i + 1 :]
     for key, keep in (("end-at", True), ("end-before", False)):
         if key in options:
             i = next((i for i, line in enumerate(lines) if options[key] in line), None)
             if i is None:
-                raise PageError(f"{path.name}: no line contains {options[key]!r} ({key})")
+                raise PageError(
+                    f"{path.name}: no line contains {options[key]!r} ({key})"
+                )
             lines = lines[: i + 1 if keep else i]
-    unknown = set(options) - {"pyobject", "start-at", "start-after", "end-at", "end-before"}
+    unknown = set(options) - {
+        "pyobject",
+        "start-at",
+        "start-after",
+        "end-at",
+        "end-before",
+    }
     unknown -= {"language", "dedent", "caption", "name", "linenos", "emphasize-lines"}
     if unknown:
-        raise PageError(f"literalinclude options {sorted(unknown)} are not supported here")
+        raise PageError(
+            f"literalinclude options {sorted(unknown)} are not supported here"
+        )
     code = "".join(lines)
     if "dedent" in options:
         width = options["dedent"].strip()
@@ -179,7 +199,10 @@ def reference_list(keys: list[str]) -> str:
 
     style = find_plugin("pybtex.style.formatting", "plain")()
     entries = [bibliography().entries[k] for k in dict.fromkeys(keys)]
-    items = [e.text.render_as("text").replace("\n", " ") for e in style.format_entries(entries)]
+    items = [
+        e.text.render_as("text").replace("\n", " ")
+        for e in style.format_entries(entries)
+    ]
     return "\n".join(f"- {item}" for item in items)
 
 
@@ -233,7 +256,9 @@ class Page:
 
     def glue_data(self, name: str, mime: str) -> str:
         if name not in self.glue:
-            raise PageError(f"{self.path.name}: no glued value {name!r} in the last build")
+            raise PageError(
+                f"{self.path.name}: no glued value {name!r} in the last build"
+            )
         data = self.glue[name].get("data", {})
         if mime not in data:
             raise PageError(f"{self.path.name}: glued value {name!r} has no {mime}")
@@ -247,12 +272,16 @@ class Page:
 
         explicit = EXPLICIT.match(text)
         if name in ("glue:text", "glue", "glue:any"):
-            key, _, fmt = text.rpartition(":") if name == "glue:text" else (text, "", "")
+            key, _, fmt = (
+                text.rpartition(":") if name == "glue:text" else (text, "", "")
+            )
             if name == "glue:text" and not key:
                 key, fmt = fmt, ""
             return format_plain_text(self.glue_data(key, "text/plain"), fmt)
         if name == "glue:md":
-            return self.glue_data(text.rpartition(":")[0] or text, "text/markdown").strip()
+            return self.glue_data(
+                text.rpartition(":")[0] or text, "text/markdown"
+            ).strip()
         if name in ("cite", "cite:p", "cite:t", "cite:ps", "cite:ts"):
             keys = [k.strip().removeprefix(self.key_prefix) for k in text.split(",")]
             self.cited.extend(keys)
@@ -268,7 +297,14 @@ class Page:
             if explicit:
                 return explicit.group("title")
             return self.doc_title(text)
-        if name.startswith("py:") or name in ("class", "func", "meth", "mod", "obj", "attr"):
+        if name.startswith("py:") or name in (
+            "class",
+            "func",
+            "meth",
+            "mod",
+            "obj",
+            "attr",
+        ):
             if explicit:
                 return f"`{explicit.group('title')}`"
             target = text.lstrip("~")
@@ -278,9 +314,20 @@ class Page:
             return f"`{shown}`"
         if name == "math":
             return f"${text}$"
-        if name in ("sub", "sup", "abbr", "term", "download", "kbd", "guilabel", "file"):
+        if name in (
+            "sub",
+            "sup",
+            "abbr",
+            "term",
+            "download",
+            "kbd",
+            "guilabel",
+            "file",
+        ):
             return explicit.group("title") if explicit else text
-        raise PageError(f"{self.path.name}: role {{{name}}} has no plain-Markdown form here")
+        raise PageError(
+            f"{self.path.name}: role {{{name}}} has no plain-Markdown form here"
+        )
 
     def doc_title(self, target: str) -> str:
         for suffix in (".md", ".rst"):
@@ -363,7 +410,9 @@ class Page:
             body = body[1:]
         return options, body
 
-    def directive(self, name: str, arg: str, options: dict[str, str], body: list[str]) -> list[str]:
+    def directive(
+        self, name: str, arg: str, options: dict[str, str], body: list[str]
+    ) -> list[str]:
         """Plain Markdown lines for one directive (other than literalinclude)."""
         if name == "bibliography":
             return ["", reference_list(self.cited), ""] if self.cited else []
@@ -384,7 +433,9 @@ class Page:
             alt = options.get("alt", "")
             caption = " ".join(self.inline(ln) for ln in body).strip()
             return ["", f"![{alt}]({arg})", *([f"*{caption}*"] if caption else []), ""]
-        raise PageError(f"{self.path.name}: directive {{{name}}} has no plain-Markdown form here")
+        raise PageError(
+            f"{self.path.name}: directive {{{name}}} has no plain-Markdown form here"
+        )
 
 
 def chapter_cells(
@@ -412,7 +463,9 @@ def chapter_cells(
             cells.append(("code", cell.source))
             caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
             if caption:
-                cells.append(("markdown", f"*{page.inline(' '.join(caption.split()))}*"))
+                cells.append(
+                    ("markdown", f"*{page.inline(' '.join(caption.split()))}*")
+                )
     return cells
 
 
@@ -424,10 +477,18 @@ def chapter_notebook(
 
     nb = nbformat.v4.new_notebook()
     for i, (kind, source) in enumerate(chapter_cells(page_path, executed, glue)):
-        new = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+        new = (
+            nbformat.v4.new_code_cell
+            if kind == "code"
+            else nbformat.v4.new_markdown_cell
+        )
         nb.cells.append(new(source, id=f"cell-{i}"))
     nb.metadata = {
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "kernelspec": {
+            "display_name": "Python 3",
+            "language": "python",
+            "name": "python3",
+        },
         "language_info": {"name": "python"},
     }
     return nbformat.writes(nb) + "\n"

@@ -49,7 +49,9 @@ DROPPED_REMOTE = ("require.min.js", "@jupyter-widgets/html-manager")
 # jupyter-sphinx links its Thebe (live code) files on every page but only ships them when Thebe
 # is configured; the site does not use Thebe, which would need a remote kernel anyway.
 DROPPED_LOCAL = ("thebelab-helper.js", "thebelab.css")
-REQUIRES = re.compile(r'<div class="sbt-interactive[^"]*" [^>]*data-sbt-requires="([\w. -]+)"')
+REQUIRES = re.compile(
+    r'<div class="sbt-interactive[^"]*" [^>]*data-sbt-requires="([\w. -]+)"'
+)
 INLINE_COPY = re.compile(r'<(script|style) data-sbt-inline="([\w.-]+)">.*?</\1>', re.S)
 TEMPLATES = Path(__file__).resolve().parent / "sbt_templates"
 
@@ -122,23 +124,30 @@ def is_remote(url: str) -> bool:
     return "://" in url or url.startswith("//")
 
 
-def page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+def page_assets(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree
+) -> None:
     """Load the files a page's figures need, once; drop inline copies; refuse remote assets."""
     body = context.get("body", "")
     available = vendored_files()
     for name in {match.group(2) for match in INLINE_COPY.finditer(body)}:
         if name not in available:
-            raise ExtensionError(f"{pagename}: a figure inlines {name!r}, which the site lacks")
+            raise ExtensionError(
+                f"{pagename}: a figure inlines {name!r}, which the site lacks"
+            )
     context["body"] = body = INLINE_COPY.sub("", body)
     wanted: list[str] = []
     for names in REQUIRES.findall(body):
         wanted.extend(n for n in names.split() if n not in wanted)
     for name in wanted:
         if name not in available:
-            raise ExtensionError(f"{pagename}: a figure requires {name!r}, which the site lacks")
+            raise ExtensionError(
+                f"{pagename}: a figure requires {name!r}, which the site lacks"
+            )
         if name.endswith(".js"):
             app.add_js_file(name, priority=450)
-        elif name.endswith(".css") and name != "sbt-widgets.css":  # that one is on every page
+        # that one is on every page
+        elif name.endswith(".css") and name != "sbt-widgets.css":
             app.add_css_file(name, priority=450)
     thebe = getattr(app.config, "jupyter_sphinx_thebelab_config", None)
     for key in ("script_files", "css_files"):
@@ -150,7 +159,9 @@ def page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, do
             if url and is_remote(url):
                 if any(marker in url for marker in DROPPED_REMOTE):
                     continue
-                raise ExtensionError(f"{pagename}: remote asset {url!r}; serve it from the site")
+                raise ExtensionError(
+                    f"{pagename}: remote asset {url!r}; serve it from the site"
+                )
             kept.append(asset)
         context[key] = kept
 
@@ -183,7 +194,9 @@ class BookContents(SphinxDirective):
             container += self.part_section(part)
             docnames = [chapter_docname(ch) for ch in part["chapters"] if ch in written]
             if docnames:
-                toctrees.append(self.toctree(f"Part {part['number']} · {part['title']}", docnames))
+                toctrees.append(
+                    self.toctree(f"Part {part['number']} · {part['title']}", docnames)
+                )
         return [container, *toctrees]
 
     def part_section(self, part: dict[str, Any]) -> nodes.Element:
@@ -242,7 +255,9 @@ def contents_docs(env: BuildEnvironment) -> set[str]:
     return env.sbt_contents_docs
 
 
-def reread_contents(app: Sphinx, env: BuildEnvironment, added, changed, removed) -> list[str]:
+def reread_contents(
+    app: Sphinx, env: BuildEnvironment, added, changed, removed
+) -> list[str]:
     """Re-read the contents when a chapter page appears or disappears."""
     return sorted(contents_docs(env)) if added or removed else []
 
@@ -251,7 +266,9 @@ def purge_contents(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     contents_docs(env).discard(docname)
 
 
-def merge_contents(app: Sphinx, env: BuildEnvironment, docnames, other: BuildEnvironment) -> None:
+def merge_contents(
+    app: Sphinx, env: BuildEnvironment, docnames, other: BuildEnvironment
+) -> None:
     contents_docs(env).update(contents_docs(other))
 
 
@@ -269,9 +286,13 @@ def offer_plain_notebooks(app: Sphinx, exc: Exception | None) -> None:
             if not (page.exists() and target.exists()):
                 continue
             try:
-                target.write_text(notebooks.chapter_notebook(page, executed), encoding="utf-8")
+                target.write_text(
+                    notebooks.chapter_notebook(page, executed), encoding="utf-8"
+                )
             except (OSError, ValueError) as error:
-                LOGGER.warning(f"no plain notebook for {page.name}: {error}", type="sbt")
+                LOGGER.warning(
+                    f"no plain notebook for {page.name}: {error}", type="sbt"
+                )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

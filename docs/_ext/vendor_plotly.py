@@ -46,7 +46,9 @@ def main() -> int:
         if f"v{version}" not in bundle.read_text(encoding="utf-8")[:200]:
             raise SystemExit(f"{bundle.name} does not say it is plotly.js v{version}")
         shutil.copyfile(bundle, STATIC / PLOTLY_BUNDLE["file"])
-        shutil.copyfile(package / "LICENSE", STATIC / f"{PLOTLY_BUNDLE['file']}.LICENSE.txt")
+        shutil.copyfile(
+            package / "LICENSE", STATIC / f"{PLOTLY_BUNDLE['file']}.LICENSE.txt"
+        )
         print((package / "README.md").read_text(encoding="utf-8").split("\n\n")[2])
     digest = hashlib.sha256((STATIC / PLOTLY_BUNDLE["file"]).read_bytes()).hexdigest()
     print(f'"version": "{version}",\n"sha256": "{digest}",')

@@ -29,7 +29,9 @@ from typing import Any
 import torch
 
 
-def _bounds(minimum: float | None, maximum: float | None, open_min: bool, open_max: bool) -> str:
+def _bounds(
+    minimum: float | None, maximum: float | None, open_min: bool, open_max: bool
+) -> str:
     """The allowed range in words: ``>= 1``, ``in (0, 1]``, ``<= 5``, or ``""``."""
     if minimum is not None and maximum is not None:
         return f"in {'(' if open_min else '['}{minimum}, {maximum}{')' if open_max else ']'}"
@@ -58,10 +60,16 @@ def check_int(
     ...
     TypeError: k must be an int, got 2.0 (float)
     """
-    allowed = " ".join(filter(None, ["an int", _bounds(minimum, maximum, False, False)]))
+    allowed = " ".join(
+        filter(None, ["an int", _bounds(minimum, maximum, False, False)])
+    )
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {allowed}, got {value!r} ({type(value).__name__})")
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise TypeError(
+            f"{name} must be {allowed}, got {value!r} ({type(value).__name__})"
+        )
+    if (minimum is not None and value < minimum) or (
+        maximum is not None and value > maximum
+    ):
         raise ValueError(f"{name} must be {allowed}, got {value}")
     return int(value)
 
@@ -90,10 +98,16 @@ def check_float(
     bounds = _bounds(minimum, maximum, open_minimum, open_maximum)
     allowed = " ".join(filter(None, ["a finite number", bounds]))
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {allowed}, got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            f"{name} must be {allowed}, got {value!r} ({type(value).__name__})"
+        )
     number = float(value)
-    too_low = minimum is not None and (number <= minimum if open_minimum else number < minimum)
-    too_high = maximum is not None and (number >= maximum if open_maximum else number > maximum)
+    too_low = minimum is not None and (
+        number <= minimum if open_minimum else number < minimum
+    )
+    too_high = maximum is not None and (
+        number >= maximum if open_maximum else number > maximum
+    )
     if not math.isfinite(number) or too_low or too_high:
         raise ValueError(f"{name} must be {allowed}, got {value}")
     return number
@@ -166,7 +180,9 @@ def check_path(name: str, value: object) -> Path:
     try:
         os.fsencode(text)
     except UnicodeEncodeError as err:
-        raise ValueError(f"{name} cannot be encoded as a file name: {text!r} ({err})") from None
+        raise ValueError(
+            f"{name} cannot be encoded as a file name: {text!r} ({err})"
+        ) from None
     return Path(text)
 
 
@@ -197,13 +213,19 @@ def check_tensor(
         allowed = (dims,) if isinstance(dims, int) else tuple(dims)
         if value.dim() not in allowed:
             words = " or ".join(str(d) for d in allowed)
-            raise ValueError(f"{name} must have {words} dimensions, got shape {tuple(value.shape)}")
+            raise ValueError(
+                f"{name} must have {words} dimensions, got shape {tuple(value.shape)}"
+            )
     if integer is True and (
         value.is_floating_point() or value.is_complex() or value.dtype == torch.bool
     ):
-        raise ValueError(f"{name} must be a tensor of integer dtype, got dtype {value.dtype}")
+        raise ValueError(
+            f"{name} must be a tensor of integer dtype, got dtype {value.dtype}"
+        )
     if integer is False and not value.is_floating_point():
-        raise ValueError(f"{name} must be a tensor of floating dtype, got dtype {value.dtype}")
+        raise ValueError(
+            f"{name} must be a tensor of floating dtype, got dtype {value.dtype}"
+        )
     return value
 
 
@@ -227,7 +249,9 @@ def check_token_ids(name: str, idx: torch.Tensor, vocab_size: int) -> torch.Tens
     return idx
 
 
-def check_targets(targets: object, shape: Sequence[int], vocab_size: int) -> torch.Tensor:
+def check_targets(
+    targets: object, shape: Sequence[int], vocab_size: int
+) -> torch.Tensor:
     """Raise unless ``targets`` is an integer tensor of ``shape`` with ids in ``[-1, vocab_size)``.
 
     ``-1`` marks a position left out of the loss; at least one position must count, since the
@@ -246,7 +270,9 @@ def check_targets(targets: object, shape: Sequence[int], vocab_size: int) -> tor
         raise ValueError(
             f"targets must have the shape of idx {tuple(shape)}, got {tuple(targets.shape)}"
         )
-    if targets.numel() and (int(targets.min()) < -1 or int(targets.max()) >= vocab_size):
+    if targets.numel() and (
+        int(targets.min()) < -1 or int(targets.max()) >= vocab_size
+    ):
         raise ValueError(
             f"targets must hold token ids in [0, {vocab_size}) or -1 (left out of the loss), "
             f"got values from {int(targets.min())} to {int(targets.max())}"
@@ -272,7 +298,9 @@ def check_strings(name: str, value: object, *, allow_empty: bool = True) -> list
     TypeError: words must be a list of str (not a single str), got 'a b'
     """
     if isinstance(value, str):
-        raise TypeError(f"{name} must be a list of str (not a single str), got {value!r}")
+        raise TypeError(
+            f"{name} must be a list of str (not a single str), got {value!r}"
+        )
     if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
         raise TypeError(f"{name} must be a list of str, got {type(value).__name__}")
     items = list(value)
@@ -299,7 +327,9 @@ def check_bool(name: str, value: object) -> bool:
     if isinstance(value, bool):
         return value
     if type(value).__name__ == "bool_" or (
-        isinstance(value, torch.Tensor) and value.dtype == torch.bool and value.numel() == 1
+        isinstance(value, torch.Tensor)
+        and value.dtype == torch.bool
+        and value.numel() == 1
     ):
         return bool(value)
     raise TypeError(
@@ -342,7 +372,9 @@ def check_instance(name: str, value: object, cls: type | tuple[type, ...]) -> ob
     TypeError: n must be a int, got str
     """
     if not isinstance(value, cls):
-        names = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
+        names = " or ".join(
+            c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,))
+        )
         raise TypeError(f"{name} must be a {names}, got {type(value).__name__}")
     return value
 
@@ -362,9 +394,12 @@ def check_ints(
     if isinstance(values, torch.Tensor):
         values = check_tensor(name, values, dims=1, integer=True).tolist()
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"{name} must be a sequence of ints, got {type(values).__name__}")
+        raise TypeError(
+            f"{name} must be a sequence of ints, got {type(values).__name__}"
+        )
     return [
-        check_int(f"{name}[{i}]", v, minimum=minimum, maximum=maximum) for i, v in enumerate(values)
+        check_int(f"{name}[{i}]", v, minimum=minimum, maximum=maximum)
+        for i, v in enumerate(values)
     ]
 
 
@@ -381,14 +416,20 @@ def check_floats(name: str, values: object, *, min_size: int = 0) -> list[float]
     if hasattr(values, "tolist") and not isinstance(values, (str, bytes)):
         values = values.tolist()  # numpy arrays and tensors
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__}")
+        raise TypeError(
+            f"{name} must be a sequence of numbers, got {type(values).__name__}"
+        )
     out = [check_float(f"{name}[{i}]", v) for i, v in enumerate(values)]
     if len(out) < min_size:
-        raise ValueError(f"{name} must hold at least {min_size} numbers, got {len(out)}")
+        raise ValueError(
+            f"{name} must hold at least {min_size} numbers, got {len(out)}"
+        )
     return out
 
 
-def check_mapping(name: str, value: object, *, allow_empty: bool = True) -> Mapping[Any, Any]:
+def check_mapping(
+    name: str, value: object, *, allow_empty: bool = True
+) -> Mapping[Any, Any]:
     """Return ``value`` if it is a mapping (non-empty unless ``allow_empty``), else raise.
 
     >>> check_mapping("runs", {"a": 1})
@@ -403,7 +444,9 @@ def check_mapping(name: str, value: object, *, allow_empty: bool = True) -> Mapp
     ValueError: stats must be a non-empty mapping, got {}
     """
     if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be a mapping (a dict), got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a mapping (a dict), got {type(value).__name__}"
+        )
     if not allow_empty and not value:
         raise ValueError(f"{name} must be a non-empty mapping, got {value!r}")
     return value

@@ -58,7 +58,9 @@ def test_write_atomically_needs_the_folder(tmp_path):
 
 
 def test_is_inside_package(tmp_path):
-    assert is_inside_package(PACKAGE_DIR) and is_inside_package(REFERENCE_DIR / "model.x")
+    assert is_inside_package(PACKAGE_DIR) and is_inside_package(
+        REFERENCE_DIR / "model.x"
+    )
     assert not is_inside_package(tmp_path) and not is_inside_package(PACKAGE_DIR.parent)
 
 
@@ -76,12 +78,15 @@ def test_check_output_path(tmp_path):
         check_output_path("a", force="no")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="--out must be a str or path, got NoneType"):
         check_output_path(None, what="--out")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="shipped artifact inside the installed package"):
+    with pytest.raises(
+        ValueError, match="shipped artifact inside the installed package"
+    ):
         check_output_path(REFERENCE_DIR)
     with pytest.raises(ValueError, match="--force"):
         check_output_path(REFERENCE_DIR / "model.safetensors")
     assert check_output_path(REFERENCE_DIR, force=True) == REFERENCE_DIR
-    assert check_output_path(PACKAGE_DIR / "data" / "not-yet-there") is not None  # new is fine
+    # new is fine
+    assert check_output_path(PACKAGE_DIR / "data" / "not-yet-there") is not None
 
 
 @pytest.mark.parametrize(

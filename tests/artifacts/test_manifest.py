@@ -25,13 +25,18 @@ SPEC = ArtifactSpec("demo", 2, ("a.bin", "b.txt"), "python -m stepbytoken demo")
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3)
+    ),
     max_leaves=10,
 )
 
 
 def writers(a: bytes = b"\x00\x01", b: str = "hello") -> dict:
-    return {"a.bin": lambda path: path.write_bytes(a), "b.txt": lambda path: path.write_text(b)}
+    return {
+        "a.bin": lambda path: path.write_bytes(a),
+        "b.txt": lambda path: path.write_text(b),
+    }
 
 
 def write_demo(directory, **details) -> str:
@@ -43,13 +48,17 @@ def write_demo(directory, **details) -> str:
 @given(
     a=st.binary(max_size=100),
     b=st.text(max_size=100),
-    details=st.dictionaries(st.text().filter(lambda k: k not in RESERVED_KEYS), json_values),
+    details=st.dictionaries(
+        st.text().filter(lambda k: k not in RESERVED_KEYS), json_values
+    ),
 )
 def test_round_trip(tmp_path_factory, a, b, details):
     directory = tmp_path_factory.mktemp("artifact")
     manifest = write_artifact(directory, SPEC, writers(a, b), details)
     assert (directory / MANIFEST_FILE).read_bytes() == manifest_bytes(manifest)
-    loaded, files = load_artifact(directory, SPEC, file_sha256(directory / MANIFEST_FILE))
+    loaded, files = load_artifact(
+        directory, SPEC, file_sha256(directory / MANIFEST_FILE)
+    )
     assert loaded == manifest
     assert files == {"a.bin": a, "b.txt": (directory / "b.txt").read_bytes()}
     assert manifest["files"]["a.bin"] == {
@@ -67,7 +76,9 @@ def test_manifest_bytes_are_deterministic(tmp_path):
     first = write_demo(tmp_path / "1", x=1, y=[1, 2], z={"b": 1, "a": 2})
     second = write_demo(tmp_path / "2", z={"a": 2, "b": 1}, y=[1, 2], x=1)
     assert first == second
-    manifest = write_artifact(tmp_path / "3", SPEC, writers(), {}, recipe="demo --steps 3")
+    manifest = write_artifact(
+        tmp_path / "3", SPEC, writers(), {}, recipe="demo --steps 3"
+    )
     assert manifest["recipe"] == "demo --steps 3"
 
 
@@ -101,7 +112,9 @@ def test_a_manifest_of_another_spec_is_refused(tmp_path):
         ArtifactSpec("other", 2, SPEC.files, SPEC.command),
         ArtifactSpec("demo", 1, SPEC.files, SPEC.command),
     ):
-        with pytest.raises(ValueError, match=f"not a version-{other.version} {other.format}"):
+        with pytest.raises(
+            ValueError, match=f"not a version-{other.version} {other.format}"
+        ):
             load_artifact(tmp_path, other, digest)
     bigger = ArtifactSpec("demo", 2, (*SPEC.files, "c.txt"), SPEC.command)
     with pytest.raises(ValueError, match=r"does not list the files \['c.txt'\]"):
@@ -126,7 +139,11 @@ def test_write_artifact_checks_its_arguments(tmp_path):
         (("f", 1, ("a",), ""), ValueError, "command must be a non-empty str"),
         (("f", 1, (), "cmd"), ValueError, "files must be distinct names"),
         (("f", 1, ("a", "a"), "cmd"), ValueError, "files must be distinct names"),
-        (("f", 1, ("manifest.json",), "cmd"), ValueError, "files must be distinct names"),
+        (
+            ("f", 1, ("manifest.json",), "cmd"),
+            ValueError,
+            "files must be distinct names",
+        ),
         (("f", 1, ("timing.json",), "cmd"), ValueError, "files must be distinct names"),
         (("f", 1, (3,), "cmd"), TypeError, r"files\[0\] must be a str"),
         (("f", 1, "ab", "cmd"), TypeError, "files must be a list of str"),
@@ -152,7 +169,8 @@ def test_an_interrupted_write_leaves_the_old_artifact(tmp_path):
     broken = {**writers(a=b"new bytes"), "b.txt": half_then_fail}
     with pytest.raises(KeyboardInterrupt):
         write_artifact(tmp_path, SPEC, broken, {"n": 2})
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing new, no temp
+    # nothing new, no temp
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     load_artifact(tmp_path, SPEC, digest)  # still whole
     with pytest.raises(KeyboardInterrupt):
         write_artifact(tmp_path / "fresh", SPEC, broken, {"n": 2})
@@ -160,18 +178,27 @@ def test_an_interrupted_write_leaves_the_old_artifact(tmp_path):
 
 
 def test_timing_goes_beside_the_manifest_unhashed(tmp_path):
-    write_artifact(tmp_path / "1", SPEC, writers(), {"n": 1}, timing={"training_time_s": 1.5})
-    write_artifact(tmp_path / "2", SPEC, writers(), {"n": 1}, timing={"training_time_s": 9})
+    write_artifact(
+        tmp_path / "1", SPEC, writers(), {"n": 1}, timing={"training_time_s": 1.5}
+    )
+    write_artifact(
+        tmp_path / "2", SPEC, writers(), {"n": 1}, timing={"training_time_s": 9}
+    )
     manifests = [(tmp_path / d / MANIFEST_FILE).read_bytes() for d in ("1", "2")]
     assert manifests[0] == manifests[1] and b"training_time_s" not in manifests[0]
     assert load_timing(tmp_path / "1") == {"training_time_s": 1.5}
     assert load_timing(tmp_path / "2") == {"training_time_s": 9.0}
-    write_artifact(tmp_path / "1", SPEC, writers(), {"n": 1})  # no timing: an old one goes
-    assert not (tmp_path / "1" / TIMING_FILE).exists() and load_timing(tmp_path / "1") == {}
+    # no timing: an old one goes
+    write_artifact(tmp_path / "1", SPEC, writers(), {"n": 1})
+    assert (
+        not (tmp_path / "1" / TIMING_FILE).exists()
+        and load_timing(tmp_path / "1") == {}
+    )
 
 
 @pytest.mark.parametrize(
-    "timing", [{"t": -1.0}, {"t": float("nan")}, {"t": "1"}, {"t": True}, {1: 1.0}, [1.0]]
+    "timing",
+    [{"t": -1.0}, {"t": float("nan")}, {"t": "1"}, {"t": True}, {1: 1.0}, [1.0]],
 )
 def test_timing_must_be_durations(tmp_path, timing):
     with pytest.raises(ValueError, match="must map names to durations in seconds"):
@@ -189,7 +216,8 @@ def test_a_malformed_timing_file_names_itself(tmp_path, text):
 def test_a_shipped_artifact_is_not_overwritten_by_accident(tmp_path, monkeypatch):
     import stepbytoken.artifacts.files as files
 
-    monkeypatch.setattr(files, "PACKAGE_DIR", tmp_path)  # pretend tmp_path is the package
+    # pretend tmp_path is the package
+    monkeypatch.setattr(files, "PACKAGE_DIR", tmp_path)
     digest = write_demo(tmp_path / "data", n=1)  # a new folder in the package is fine
     with pytest.raises(ValueError, match="refusing to overwrite it"):
         write_artifact(tmp_path / "data", SPEC, writers(b"other"), {"n": 2})

@@ -34,14 +34,23 @@ def test_pinned_manifest_matches_the_shipped_file():
 
 def test_shipped_files_are_small():
     sizes = {p.name: p.stat().st_size for p in REFERENCE_DIR.iterdir()}
-    assert set(sizes) == {"model.safetensors", "tokenizer.json", "manifest.json", "timing.json"}
+    assert set(sizes) == {
+        "model.safetensors",
+        "tokenizer.json",
+        "manifest.json",
+        "timing.json",
+    }
     assert sum(sizes.values()) < 8_000_000
 
 
 def test_load_reference(ref):
     assert isinstance(ref.model, GPT) and not ref.model.training
     manifest = ref.manifest
-    assert ref.config.vocab_size == ref.tokenizer.vocab_size == manifest["model"]["vocab_size"]
+    assert (
+        ref.config.vocab_size
+        == ref.tokenizer.vocab_size
+        == manifest["model"]["vocab_size"]
+    )
     assert ref.config.block_size == manifest["model"]["block_size"]
     assert count_parameters(ref.model) == manifest["parameters"]
     assert ref.model.lm_head.weight is ref.model.wte.weight  # still tied
@@ -79,7 +88,9 @@ def shipped_copy(tmp_path):
     return folder
 
 
-@pytest.mark.parametrize("name", ["model.safetensors", "tokenizer.json", "manifest.json"])
+@pytest.mark.parametrize(
+    "name", ["model.safetensors", "tokenizer.json", "manifest.json"]
+)
 def test_a_flipped_byte_is_refused(shipped_copy, name):
     path = shipped_copy / name
     data = bytearray(path.read_bytes())
@@ -88,7 +99,8 @@ def test_a_flipped_byte_is_refused(shipped_copy, name):
     with pytest.raises(ValueError, match="sha256") as info:
         load_reference(shipped_copy)
     assert "corrupted or was changed" in str(info.value)
-    assert "python -m stepbytoken train reference" in str(info.value)  # how to rebuild it
+    # how to rebuild it
+    assert "python -m stepbytoken train reference" in str(info.value)
 
 
 def test_an_intact_copy_loads(shipped_copy, ref):
@@ -96,13 +108,19 @@ def test_an_intact_copy_loads(shipped_copy, ref):
     assert copy is not ref
     idx = torch.tensor([ref.tokenizer.encode("Q: What is the capital of")])
     assert torch.equal(copy.model(idx)[0], ref.model(idx)[0])
-    assert load_reference(shipped_copy, manifest_sha256=MANIFEST_SHA256.upper()) is not ref
+    assert (
+        load_reference(shipped_copy, manifest_sha256=MANIFEST_SHA256.upper()) is not ref
+    )
 
 
-@pytest.mark.parametrize("name", ["model.safetensors", "tokenizer.json", "manifest.json"])
+@pytest.mark.parametrize(
+    "name", ["model.safetensors", "tokenizer.json", "manifest.json"]
+)
 def test_a_missing_file_names_the_recipe(shipped_copy, name):
     (shipped_copy / name).unlink()
-    with pytest.raises(FileNotFoundError, match="python -m stepbytoken train reference"):
+    with pytest.raises(
+        FileNotFoundError, match="python -m stepbytoken train reference"
+    ):
         load_reference(shipped_copy)
 
 
@@ -115,8 +133,12 @@ def test_bad_manifest_hash_argument(shipped_copy):
 
 def test_a_manifest_of_another_kind_is_refused(shipped_copy):
     path = shipped_copy / "manifest.json"
-    path.write_bytes(path.read_bytes().replace(b"stepbytoken-reference", b"stepbytoken-other"))
-    with pytest.raises(ValueError, match="not a version-2 stepbytoken-reference manifest"):
+    path.write_bytes(
+        path.read_bytes().replace(b"stepbytoken-reference", b"stepbytoken-other")
+    )
+    with pytest.raises(
+        ValueError, match="not a version-2 stepbytoken-reference manifest"
+    ):
         load_reference(shipped_copy, manifest_sha256=file_sha256(path))
 
 
@@ -148,7 +170,9 @@ def test_a_missing_timing_file_loads_without_a_time(shipped_copy):
     assert "training_time_s" not in load_reference(shipped_copy).manifest["results"]
 
 
-@pytest.mark.parametrize("text", ["{", "[1, 2]", '{"training_time_s": -1}', '{"t": "x"}'])
+@pytest.mark.parametrize(
+    "text", ["{", "[1, 2]", '{"training_time_s": -1}', '{"t": "x"}']
+)
 def test_a_malformed_timing_file_is_named(shipped_copy, text):
     (shipped_copy / "timing.json").write_text(text)
     with pytest.raises(ValueError, match=r"timing\.json") as info:
@@ -181,7 +205,10 @@ def set_in(section, key, value):
         (set_in("model", "n_layer", "four"), "'model' must hold GPTConfig's fields"),
         (set_in("model", "colour", 1), "'model' must hold GPTConfig's fields"),
         (set_in("model", "n_layer", 3), "does not hold the weights of the model"),
-        (set_in("model", "vocab_size", 99), "vocab_size 99 differs from the tokenizer's"),
+        (
+            set_in("model", "vocab_size", 99),
+            "vocab_size 99 differs from the tokenizer's",
+        ),
         (lambda m: m.__setitem__("files", [1]), "'files' must be an object"),
         (set_in("files", "model.safetensors", 7), "each file a 'sha256'"),
         (set_in("files", "model.safetensors", {"bytes": 1}), "each file a 'sha256'"),
@@ -198,7 +225,9 @@ def test_a_malformed_manifest_of_ones_own_is_named(shipped_copy, change, message
 def test_a_manifest_that_is_not_json_is_named(shipped_copy):
     path = shipped_copy / "manifest.json"
     path.write_text('{"format": ')
-    with pytest.raises(ValueError, match="manifest.json is malformed: not valid JSON") as info:
+    with pytest.raises(
+        ValueError, match="manifest.json is malformed: not valid JSON"
+    ) as info:
         load_reference(shipped_copy, manifest_sha256=file_sha256(path))
     assert "python -m stepbytoken train reference" in str(info.value)
 
@@ -219,7 +248,10 @@ def test_a_malformed_tokenizer_of_ones_own_is_named(shipped_copy, tokenizer):
         set_in(
             "files",
             "tokenizer.json",
-            {"sha256": file_sha256(shipped_copy / "tokenizer.json"), "bytes": len(tokenizer)},
+            {
+                "sha256": file_sha256(shipped_copy / "tokenizer.json"),
+                "bytes": len(tokenizer),
+            },
         ),
     )
     with pytest.raises(ValueError, match="tokenizer.json is malformed") as info:
@@ -232,8 +264,12 @@ def test_weights_that_do_not_parse_are_named(shipped_copy):
     weights.write_bytes(b"\x00" * 64)
     digest = rewrite_manifest(
         shipped_copy,
-        set_in("files", "model.safetensors", {"sha256": file_sha256(weights), "bytes": 64}),
+        set_in(
+            "files", "model.safetensors", {"sha256": file_sha256(weights), "bytes": 64}
+        ),
     )
-    with pytest.raises(ValueError, match="model.safetensors is not a safetensors file") as info:
+    with pytest.raises(
+        ValueError, match="model.safetensors is not a safetensors file"
+    ) as info:
         load_reference(shipped_copy, manifest_sha256=digest)
     assert "python -m stepbytoken train reference" in str(info.value)

@@ -17,7 +17,12 @@ from stepbytoken.nn import GPT, GPTConfig
 
 def tiny_gpt(seed: int = 0, tie_weights: bool = True) -> GPT:
     config = GPTConfig(
-        vocab_size=30, block_size=8, n_layer=2, n_head=2, d_model=16, tie_weights=tie_weights
+        vocab_size=30,
+        block_size=8,
+        n_layer=2,
+        n_head=2,
+        d_model=16,
+        tie_weights=tie_weights,
     )
     return GPT(config, seed=seed)
 
@@ -53,7 +58,10 @@ def test_tied_weights_are_stored_once(tmp_path):
 def test_file_bytes_are_deterministic(tmp_path):
     # Golden hash written by save_weights (safetensors 0.4+ layout) for these two tensors; if a
     # safetensors release changes its layout, regenerate it by printing the digest below.
-    state = {"b.weight": torch.arange(3.0), "a.weight": torch.ones(2, 2, dtype=torch.float16)}
+    state = {
+        "b.weight": torch.arange(3.0),
+        "a.weight": torch.ones(2, 2, dtype=torch.float16),
+    }
     golden = "338157286f052592969e37034eea2d89f45136d2571ceeb372834e2e2728e9af"
     assert save_weights(state, tmp_path / "g.safetensors") == golden
     # Same weights, same bytes, whatever the model object.
@@ -88,7 +96,9 @@ def test_a_changed_byte_is_refused_before_parsing(tmp_path):
 
 def test_missing_file_names_the_hint(tmp_path):
     with pytest.raises(FileNotFoundError, match="rebuild me"):
-        load_weights(tmp_path / "nope.safetensors", sha256="0" * 64, missing_hint="rebuild me")
+        load_weights(
+            tmp_path / "nope.safetensors", sha256="0" * 64, missing_hint="rebuild me"
+        )
 
 
 @pytest.mark.parametrize("bad", ["abc", "g" * 64, "0" * 63])
@@ -114,7 +124,8 @@ def test_pickle_files_are_never_unpickled(tmp_path):
     path = tmp_path / "model.safetensors"  # a pickle in disguise
     torch.save({"weight": torch.ones(2), "trap": _Trap(str(marker))}, path)
     with pytest.raises(ValueError, match="not a safetensors file"):
-        load_weights(path, sha256=file_sha256(path))  # the right hash: parsing is reached
+        # the right hash: parsing is reached
+        load_weights(path, sha256=file_sha256(path))
     raw = tmp_path / "raw.safetensors"
     raw.write_bytes(pickle.dumps(_Trap(str(marker))))
     with pytest.raises(ValueError, match="not a safetensors file"):
@@ -133,12 +144,21 @@ def test_bad_arguments_to_save(tmp_path):
         save_weights({"a": torch.ones(1)}, tmp_path / "no" / "x.safetensors")
 
 
-_DTYPES = [torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.bool]
+_DTYPES = [
+    torch.float32,
+    torch.float16,
+    torch.bfloat16,
+    torch.int64,
+    torch.int32,
+    torch.bool,
+]
 
 
 @settings(max_examples=50, deadline=None)
 @given(
-    shapes=st.lists(st.lists(st.integers(0, 4), min_size=0, max_size=3), min_size=1, max_size=4),
+    shapes=st.lists(
+        st.lists(st.integers(0, 4), min_size=0, max_size=3), min_size=1, max_size=4
+    ),
     dtype=st.sampled_from(_DTYPES),
     seed=st.integers(0, 2**16),
 )
@@ -160,7 +180,9 @@ def test_round_trip_any_tensors(tmp_path_factory, shapes, dtype, seed):
 def test_a_name_safetensors_reserves_is_refused(tmp_path):
     # A tensor named "__metadata__" would make a file that no reader accepts.
     with pytest.raises(ValueError, match="safetensors reserves the names") as info:
-        save_weights({"__metadata__": torch.ones(2), "w": torch.ones(1)}, tmp_path / "w.st")
+        save_weights(
+            {"__metadata__": torch.ones(2), "w": torch.ones(1)}, tmp_path / "w.st"
+        )
     assert "'__metadata__'" in str(info.value)
     assert not any(tmp_path.iterdir())
 
@@ -176,7 +198,8 @@ def test_an_interrupted_save_leaves_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         save_weights({"w": torch.zeros(3)}, path)
     monkeypatch.undo()
-    assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]  # no temporary left
+    # no temporary left
+    assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]
     assert torch.equal(load_weights(path, sha256=digest)["w"], torch.ones(3))
 
 

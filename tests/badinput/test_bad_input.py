@@ -97,7 +97,11 @@ NOT_CALLED: dict[str, str] = {
 #: Outcomes of every call that is neither clear nor sane, one JSON list a line, if
 #: SBT_BADINPUT_LOG names a file (for reports); of every call if SBT_BADINPUT_LOG_ALL is set
 #: too (two runs on different machines then give the same lines but for the details).
-LOG = open(os.environ["SBT_BADINPUT_LOG"], "a") if os.environ.get("SBT_BADINPUT_LOG") else None  # noqa: SIM115
+LOG = (
+    open(os.environ["SBT_BADINPUT_LOG"], "a")
+    if os.environ.get("SBT_BADINPUT_LOG")
+    else None
+)  # noqa: SIM115
 LOG_ALL = bool(os.environ.get("SBT_BADINPUT_LOG_ALL"))
 
 #: Modules not walked, with the reason.
@@ -125,7 +129,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
 #: entry once its callable passes (the test at the end fails on an entry naming no callable).
 OWNED_ELSEWHERE: dict[str, str] = {}
 ALLOWED.update(
-    {(name, "*", "*"): f"owned by another change: {who}" for name, who in OWNED_ELSEWHERE.items()}
+    {
+        (name, "*", "*"): f"owned by another change: {who}"
+        for name, who in OWNED_ELSEWHERE.items()
+    }
 )
 
 # ------------------------------------------------------------------------------- discovery
@@ -136,13 +143,16 @@ class Target:
     """One public callable: its dotted name, how to call it, its parameters."""
 
     name: str
-    make: Callable[[], Callable[..., object]]  # returns the callable (a bound method needs self)
+    # returns the callable (a bound method needs self)
+    make: Callable[[], Callable[..., object]]
     params: tuple[inspect.Parameter, ...]
 
 
 def _is_record(cls: type) -> bool:
     """A class that only holds values: a dataclass without checks, a named tuple, an enum..."""
-    if issubclass(cls, (enum.Enum, BaseException)) or getattr(cls, "_is_protocol", False):
+    if issubclass(cls, (enum.Enum, BaseException)) or getattr(
+        cls, "_is_protocol", False
+    ):
         return True
     if issubclass(cls, tuple) and hasattr(cls, "_fields"):
         return True
@@ -157,7 +167,8 @@ def _params(fn: Callable[..., object]) -> tuple[inspect.Parameter, ...]:
     return tuple(
         p
         for p in sig.parameters.values()
-        if p.name not in ("self", "cls") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        if p.name not in ("self", "cls")
+        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     )
 
 
@@ -173,7 +184,11 @@ def _public_objects() -> dict[str, object]:
         for n in names:
             obj = getattr(module, n, None)
             home = getattr(obj, "__module__", None) or ""
-            if callable(obj) and home.startswith("stepbytoken") and not isinstance(obj, type(re)):
+            if (
+                callable(obj)
+                and home.startswith("stepbytoken")
+                and not isinstance(obj, type(re))
+            ):
                 found.setdefault(f"{home}.{obj.__qualname__}", obj)
     return found
 
@@ -190,13 +205,21 @@ def discover() -> list[Target]:
         if not _is_record(obj) and (params := _params(obj)):
             targets.append(Target(name, lambda obj=obj: obj, params))
         for attr, member in vars(obj).items():
-            if attr.startswith("_") and attr != "__call__" or f"{name}.{attr}" in NOT_CALLED:
+            if (
+                attr.startswith("_")
+                and attr != "__call__"
+                or f"{name}.{attr}" in NOT_CALLED
+            ):
                 continue
             if isinstance(member, (classmethod, staticmethod)):
                 fn = getattr(obj, attr)
                 if params := _params(fn):
                     targets.append(
-                        Target(f"{name}.{attr}", lambda o=obj, a=attr: getattr(o, a), params)
+                        Target(
+                            f"{name}.{attr}",
+                            lambda o=obj, a=attr: getattr(o, a),
+                            params,
+                        )
                     )
             elif inspect.isfunction(member) and (params := _params(member)):
                 targets.append(
@@ -228,7 +251,8 @@ def tokenizer():
     from stepbytoken.tokenizers import BPETokenizer
 
     return _cached(
-        "tok", lambda: BPETokenizer.train(TEXT * 3, 30, special_tokens=["<|endoftext|>"])
+        "tok",
+        lambda: BPETokenizer.train(TEXT * 3, 30, special_tokens=["<|endoftext|>"]),
     )
 
 
@@ -370,7 +394,11 @@ BY_NAME: dict[str, Callable[[], object]] = {
 
 def _kinds(annotation: object) -> tuple[set[str], bool]:
     """The kinds of value an annotation allows, from its text; and whether None is allowed."""
-    text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+    text = (
+        annotation
+        if isinstance(annotation, str)
+        else inspect.formatannotation(annotation)
+    )
     if annotation is inspect.Parameter.empty:
         return {"any"}, True
     kinds: set[str] = set()
@@ -397,7 +425,9 @@ def _kinds(annotation: object) -> tuple[set[str], bool]:
             kinds.add(p)
         elif re.fullmatch(r"(torch\.)?Tensor", p):
             kinds.add("tensor")
-        elif re.match(r"(Sequence|list|Iterable|tuple|Collection)\[(int|float|str)\b", p):
+        elif re.match(
+            r"(Sequence|list|Iterable|tuple|Collection)\[(int|float|str)\b", p
+        ):
             kinds.add("seq_" + re.match(r"\w+\[(\w+)", p).group(1))
         elif re.match(r"(Sequence|list|Iterable|tuple|Collection)\b", p):
             kinds.add("seq")
@@ -459,7 +489,16 @@ def baseline(param: inspect.Parameter) -> object:
         "path": Path(_CACHE["tmp"]) / "out.bin",
         "mapping": {},
     }
-    for kind in ("tensor", "seq_int", "seq_str", "seq_float", "int", "float", "str", "bool"):
+    for kind in (
+        "tensor",
+        "seq_int",
+        "seq_str",
+        "seq_float",
+        "int",
+        "float",
+        "str",
+        "bool",
+    ):
         if kind in kinds:
             return simple[kind]
     for kind in kinds:
@@ -484,17 +523,25 @@ def instance_of(cls: type) -> object:
 # ----------------------------------------------------------------------------- bad values
 
 NAN, INF = float("nan"), float("inf")
-HUGE_TEXT = ("thecatsatonthemat" * 12_000)[:200_000]  # one pre-tokenisation chunk of 200 kB
+# one pre-tokenisation chunk of 200 kB
+HUGE_TEXT = ("thecatsatonthemat" * 12_000)[:200_000]
 HOSTILE_TEXT = "e\u0301\u202e\u0000\U0001f600\ufeff\u200d\u0085 \t\r\n\u3000"
 
 
-def catalogue(kinds: set[str], optional: bool) -> list[tuple[str, Callable[[], object]]]:
+def catalogue(
+    kinds: set[str], optional: bool
+) -> list[tuple[str, Callable[[], object]]]:
     """(label, factory) pairs of hostile values for a parameter of these kinds."""
     out: list[tuple[str, Callable[[], object]]] = []
     if not optional:
         out.append(("None", lambda: None))
     if kinds & {"int", "float"}:
-        out += [("-1", lambda: -1), ("0", lambda: 0), ("nan", lambda: NAN), ("inf", lambda: INF)]
+        out += [
+            ("-1", lambda: -1),
+            ("0", lambda: 0),
+            ("nan", lambda: NAN),
+            ("inf", lambda: INF),
+        ]
         out += [("-inf", lambda: -INF), ("True", lambda: True), ("'3'", lambda: "3")]
         if "float" not in kinds:
             out.append(("1.5", lambda: 1.5))
@@ -505,9 +552,16 @@ def catalogue(kinds: set[str], optional: bool) -> list[tuple[str, Callable[[], o
     if "str" in kinds:
         out += [("''", lambda: ""), ("b'cat'", lambda: b"cat"), ("3", lambda: 3)]
         out += [("['cat']", lambda: ["cat"]), ("lone surrogate", lambda: "a\ud800b")]
-        out += [("hostile unicode", lambda: HOSTILE_TEXT), ("200 kB word", lambda: HUGE_TEXT)]
+        out += [
+            ("hostile unicode", lambda: HOSTILE_TEXT),
+            ("200 kB word", lambda: HUGE_TEXT),
+        ]
     if kinds & {"seq_int", "seq_str", "seq_float", "seq"}:
-        out += [("'a b c'", lambda: "a b c"), ("[]", lambda: []), ("[None]", lambda: [None])]
+        out += [
+            ("'a b c'", lambda: "a b c"),
+            ("[]", lambda: []),
+            ("[None]", lambda: [None]),
+        ]
         out += [("3", lambda: 3)]
     if "seq_int" in kinds:
         out += [
@@ -550,7 +604,9 @@ def catalogue(kinds: set[str], optional: bool) -> list[tuple[str, Callable[[], o
 def drawn(kinds: set[str]) -> st.SearchStrategy[tuple[str, object]]:
     """Hostile values that hypothesis draws: any floats, any Unicode text, odd integers."""
     options = [
-        st.floats(allow_nan=True, allow_infinity=True).map(lambda f: (f"float {f!r}", f)),
+        st.floats(allow_nan=True, allow_infinity=True).map(
+            lambda f: (f"float {f!r}", f)
+        ),
         st.text(st.characters(exclude_categories=()), max_size=20).map(
             lambda s: (f"text {s!r}", s)
         ),
@@ -559,7 +615,9 @@ def drawn(kinds: set[str]) -> st.SearchStrategy[tuple[str, object]]:
         # Small: a large count is a legal request for a lot of work, not a hostile value.
         options.append(st.integers(-1000, 1000).map(lambda i: (f"int {i}", i)))
     if kinds & {"seq_int", "seq_str", "seq"}:
-        options.append(st.lists(st.integers(-3, 300), max_size=5).map(lambda x: (f"list {x}", x)))
+        options.append(
+            st.lists(st.integers(-3, 300), max_size=5).map(lambda x: (f"list {x}", x))
+        )
     return st.one_of(options)
 
 
@@ -580,7 +638,9 @@ def conforms(value: object, kinds: set[str], optional: bool) -> bool:
     integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
     checks = {
         "int": integral,
-        "float": integral or isinstance(value, numbers.Real) and not isinstance(value, bool),
+        "float": integral
+        or isinstance(value, numbers.Real)
+        and not isinstance(value, bool),
         "bool": isinstance(value, bool),
         "str": isinstance(value, str),
         "bytes": isinstance(value, bytes),
@@ -590,10 +650,18 @@ def conforms(value: object, kinds: set[str], optional: bool) -> bool:
     if any(checks.get(k, False) for k in kinds):
         return True
     if isinstance(value, (list, tuple, torch.Tensor, np.ndarray)):
-        items = value.flatten().tolist() if not isinstance(value, (list, tuple)) else value
+        items = (
+            value.flatten().tolist() if not isinstance(value, (list, tuple)) else value
+        )
         for k, ok in (
-            ("seq_int", lambda i: isinstance(i, numbers.Integral) and not isinstance(i, bool)),
-            ("seq_float", lambda i: isinstance(i, numbers.Real) and not isinstance(i, bool)),
+            (
+                "seq_int",
+                lambda i: isinstance(i, numbers.Integral) and not isinstance(i, bool),
+            ),
+            (
+                "seq_float",
+                lambda i: isinstance(i, numbers.Real) and not isinstance(i, bool),
+            ),
             ("seq_str", lambda i: isinstance(i, str)),
         ):
             if k in kinds and all(ok(i) for i in items):
@@ -626,7 +694,8 @@ def holds_nan(result: object, depth: int = 0) -> bool:
         return any(holds_nan(r, depth + 1) for r in list(result.values())[:50])
     if dataclasses.is_dataclass(result) and not isinstance(result, type):
         return any(
-            holds_nan(getattr(result, f.name), depth + 1) for f in dataclasses.fields(result)
+            holds_nan(getattr(result, f.name), depth + 1)
+            for f in dataclasses.fields(result)
         )
     return False
 
@@ -661,7 +730,8 @@ def deliberate(err: BaseException, names: Iterable[str]) -> bool:
         tb = tb.tb_next
     if tb is None or not tb.tb_frame.f_code.co_filename.startswith(PACKAGE_DIR):
         return False
-    if tb.tb_frame.f_code.co_code[tb.tb_lasti] != RAISE:  # a raise statement, not a call
+    # a raise statement, not a call
+    if tb.tb_frame.f_code.co_code[tb.tb_lasti] != RAISE:
         return False
     message = str(err)
     return any(
@@ -690,7 +760,9 @@ def call(target: Target, args: dict[str, object]) -> tuple[str, object]:
     """Call ``target`` under the alarm; return ("ok", result), ("hang", None) or ("error", err)."""
     fn = target.make()
     args = dict(args)
-    positional = [args.pop(p.name) for p in target.params if p.kind == p.POSITIONAL_ONLY]
+    positional = [
+        args.pop(p.name) for p in target.params if p.kind == p.POSITIONAL_ONLY
+    ]
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, TIME_BOUND)
     try:
@@ -758,7 +830,8 @@ def classify(
     if non_finite(value):
         return "silent", "accepted a non-finite number"
     if holds_nan(result) and not (isinstance(value, torch.Tensor) and holds_nan(value)):
-        return "silent", "returned NaN"  # (NaN in, NaN out is IEEE propagation, not silence)
+        # (NaN in, NaN out is IEEE propagation, not silence)
+        return "silent", "returned NaN"
     return "sane", ""
 
 
@@ -770,7 +843,11 @@ def draw_seed(name: str) -> int:
 def allowed(target: Target, param: str, label: str) -> str | None:
     """The reason :data:`ALLOWED` gives for this outcome (its keys may hold ``*`` wildcards)."""
     for (name, p, lab), reason in ALLOWED.items():
-        if fnmatch.fnmatchcase(target.name, name) and p in ("*", param) and lab in ("*", label):
+        if (
+            fnmatch.fnmatchcase(target.name, name)
+            and p in ("*", param)
+            and lab in ("*", label)
+        ):
             return reason
     return None
 
@@ -782,7 +859,8 @@ TARGETS = discover()
 def _workdir(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("badinput")
     _CACHE["tmp"] = str(tmp)
-    (tmp / "out.bin").write_bytes(b"a file to read")  # the baseline path exists (file_sha256)
+    # the baseline path exists (file_sha256)
+    (tmp / "out.bin").write_bytes(b"a file to read")
     mp = pytest.MonkeyPatch()
     mp.chdir(tmp)  # anything written to a relative path lands here
     yield
@@ -801,7 +879,9 @@ def test_the_whole_public_api_is_discovered():
     assert len(TARGETS) > 300
 
 
-@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name.removeprefix("stepbytoken."))
+@pytest.mark.parametrize(
+    "target", TARGETS, ids=lambda t: t.name.removeprefix("stepbytoken.")
+)
 def test_bad_input_is_refused_clearly(target, tally, tried):
     tried.add(target.name)
     bad: list[str] = []
@@ -809,7 +889,10 @@ def test_bad_input_is_refused_clearly(target, tally, tried):
     def record(param: inspect.Parameter, label: str, value: object) -> None:
         outcome, detail = classify(target, param, label, value)
         if LOG is not None and (LOG_ALL or outcome not in ("clear", "sane")):
-            print(json.dumps([target.name, param.name, label, outcome, detail[:300]]), file=LOG)
+            print(
+                json.dumps([target.name, param.name, label, outcome, detail[:300]]),
+                file=LOG,
+            )
         if outcome in ("unclear", "silent", "hang"):
             if allowed(target, param.name, label):
                 outcome = "allowed"
@@ -844,12 +927,16 @@ def test_bad_input_is_refused_clearly(target, tally, tried):
 def test_allow_list_entries_name_real_callables():
     names = {t.name for t in TARGETS}
     for name, _, _ in ALLOWED:
-        assert any(fnmatch.fnmatchcase(n, name) for n in names), f"ALLOWED: no callable {name}"
+        assert any(fnmatch.fnmatchcase(n, name) for n in names), (
+            f"ALLOWED: no callable {name}"
+        )
 
 
 def test_an_os_error_names_a_value_only_outside_the_temporary_folder(monkeypatch):
     monkeypatch.setitem(_CACHE, "tmp", "/tmp/pytest-of-me/pytest-103/badinput0")
-    missing = FileNotFoundError("not found: /tmp/pytest-of-me/pytest-103/badinput0/manifest.json")
+    missing = FileNotFoundError(
+        "not found: /tmp/pytest-of-me/pytest-103/badinput0/manifest.json"
+    )
     assert not names_value(missing, "3") and not names_value(missing, "a")
     assert names_value(FileNotFoundError("file not found: /no/x.bin"), "/no/x.bin")
     assert not names_value(FileNotFoundError("file not found: manifest.json"), "a")

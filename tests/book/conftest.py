@@ -14,7 +14,8 @@ def widget_data():
 
     def read(figure):
         found = re.search(
-            r'<script type="application/json" class="sbt-data">(.*?)</script>', figure.html
+            r'<script type="application/json" class="sbt-data">(.*?)</script>',
+            figure.html,
         )
         assert found, "no sbt-data script in the figure"
         return json.loads(found.group(1))

@@ -36,17 +36,26 @@ def test_matrix_table_labels_rows_and_columns():
         " " * 7 + "      a      b      c",
         "      q   0.50   1.00   0.00",
     ]
-    with pytest.raises(ValueError, match=r"shape \(len\(rows\), len\(cols\)\) = \(2, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"shape \(len\(rows\), len\(cols\)\) = \(2, 2\)"
+    ):
         matrix_table("T", torch.zeros(2, 3), ["a", "b"])
 
 
 def test_scaling_figure_draws_every_width_with_and_without_scaling():
     dims = [4, 16, 64]
-    stats = {(d, s): {"effective": d / (2 - s), "jacobian": 1 / d} for d in dims for s in (0, 1)}
+    stats = {
+        (d, s): {"effective": d / (2 - s), "jacobian": 1 / d}
+        for d in dims
+        for s in (0, 1)
+    }
     fig = plot_scaling({(d, bool(s)): v for (d, s), v in stats.items()}, n_keys=32)
     left, right = fig.axes
     lines = {line.get_label(): list(line.get_ydata()) for line in left.get_lines()}
-    assert lines == {"scores / sqrt(d)": [4.0, 16.0, 64.0], "raw scores": [2.0, 8.0, 32.0]}
+    assert lines == {
+        "scores / sqrt(d)": [4.0, 16.0, 64.0],
+        "raw scores": [2.0, 8.0, 32.0],
+    }
     assert [list(line.get_xdata()) for line in right.get_lines()] == [dims, dims]
     assert left.get_ylim() == (0, 32)
 
@@ -60,9 +69,17 @@ def test_cost_figure_draws_times_in_ms_and_memory_in_mib_against_length():
     )
     left, right = plot_attention_cost(cost).axes
     times = [list(line.get_ydata()) for line in left.get_lines()]
-    assert times == [pytest.approx([1.0, 4.0]), pytest.approx([0.5, 1.0]), pytest.approx([1, 4])]
+    assert times == [
+        pytest.approx([1.0, 4.0]),
+        pytest.approx([0.5, 1.0]),
+        pytest.approx([1, 4]),
+    ]
     memory = [list(line.get_ydata()) for line in right.get_lines()]
-    assert memory == [pytest.approx([2, 8]), pytest.approx([1, 2]), pytest.approx([1, 4])]
+    assert memory == [
+        pytest.approx([2, 8]),
+        pytest.approx([1, 2]),
+        pytest.approx([1, 4]),
+    ]
     assert list(left.get_lines()[0].get_xdata()) == [128, 256]
     with pytest.raises(TypeError, match="cost must be an AttentionCost"):
         plot_attention_cost({"lengths": (1,)})
@@ -86,21 +103,38 @@ def test_head_accuracy_bars_are_the_percentages_grouped_by_layer():
     ax = fig.axes[0]
     heights = [bar.get_height() for bar in ax.patches]
     assert heights == pytest.approx([10, 20, 30, 40, 50, 60])
-    assert [bar.get_x() + bar.get_width() / 2 for bar in ax.patches] == [0, 1, 2, 4, 5, 6]
+    assert [bar.get_x() + bar.get_width() / 2 for bar in ax.patches] == [
+        0,
+        1,
+        2,
+        4,
+        5,
+        6,
+    ]
     assert [line.get_ydata()[0] for line in ax.get_lines()] == pytest.approx([42, 90])
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    return BPETokenizer.train("Ada met Bo. she he She He " * 8, 30, special_tokens=[DOC_SEPARATOR])
+    return BPETokenizer.train(
+        "Ada met Bo. she he She He " * 8, 30, special_tokens=[DOC_SEPARATOR]
+    )
 
 
 def test_attention_maps_figure_has_one_heatmap_per_head_and_two_stories(tokenizer):
     model = GPT(
-        GPTConfig(vocab_size=tokenizer.vocab_size, block_size=64, n_layer=2, n_head=3, d_model=12)
+        GPTConfig(
+            vocab_size=tokenizer.vocab_size,
+            block_size=64,
+            n_layer=2,
+            n_head=3,
+            d_model=12,
+        )
     ).eval()
     stories = ["Ada met Bo. Then she left. The end.", "Bo met Ada at noon. He left."]
-    cases = pronoun_cases(stories, tokenizer, {"Ada": "female", "Bo": "male"}, block_size=64)
+    cases = pronoun_cases(
+        stories, tokenizer, {"Ada": "female", "Bo": "male"}, block_size=64
+    )
     fig = plot_attention_maps(model, tokenizer, cases, start=(1, 2))
     assert len(fig.data) == 6
     assert [t.visible for t in fig.data] == [False] * 5 + [True]
@@ -137,7 +171,9 @@ def test_token_helpers_refuse_a_missing_tokenizer_or_bad_ids():
     tok = BPETokenizer()
     ids = tok.encode("Hi. Yo.")
     for helper, args in ((sentence_end, (ids, 0)), (token_labels, (ids,))):
-        with pytest.raises(TypeError, match="tokenizer must be a BPETokenizer, got NoneType"):
+        with pytest.raises(
+            TypeError, match="tokenizer must be a BPETokenizer, got NoneType"
+        ):
             helper(None, *args)
     with pytest.raises(TypeError, match="ids must be a sequence of ints"):
         token_labels(tok, None)

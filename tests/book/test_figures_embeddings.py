@@ -33,7 +33,9 @@ def world():
 def wv(world):
     """Random vectors for every word of the analogy test set, plus two common words."""
     analogies = world.analogies_by_relation()
-    words = sorted({w for items in analogies.values() for q in items for w in q} | {"the", "a"})
+    words = sorted(
+        {w for items in analogies.values() for q in items for w in q} | {"the", "a"}
+    )
     weight = torch.randn(len(words), 8, generator=torch.Generator().manual_seed(0))
     return WordVectors(WordVocab(words), weight)
 
@@ -53,7 +55,9 @@ def test_heatmaps_show_identity_and_cosines(wv):
 def test_word_groups_cover_the_lexicon_and_each_has_a_style(world):
     groups = word_groups(world)
     assert len(groups) == len(GROUP_STYLES)
-    assert {p.name for p in world.people} <= set(groups["men's names"] + groups["women's names"])
+    assert {p.name for p in world.people} <= set(
+        groups["men's names"] + groups["women's names"]
+    )
     assert groups["towns"] == [t for k in world.kingdoms for t in k.towns]
     assert all(groups.values())
 
@@ -69,7 +73,10 @@ def test_word_map_places_every_word_once_with_its_neighbours_on_hover(wv, world)
     assert len(placed) == wv.vocab_size
     i = wv.index("king")
     assert placed["king"][:2] == pytest.approx(tuple(xy[i].tolist()))
-    assert placed["king"][2] == "family and gender words" and placed["the"][2] == "other words"
+    assert (
+        placed["king"][2] == "family and gender words"
+        and placed["the"][2] == "other words"
+    )
     first, score = wv.nearest("king", k=1)[0]
     assert f"nearest: {first} {score:.2f}" in placed["king"][3]
     assert fig.data[0].name == "other words" and fig.data[0].legendrank == 2000
@@ -81,8 +88,15 @@ def test_neighbour_overlap_figure_marks_the_map_and_chance():
     fig = plot_neighbour_overlap({1: 0.1, 2: 0.2, 4: 0.5}, chance=0.01)
     ax = fig.axes[0]
     curve, map_point, chance_line = ax.lines
-    assert list(curve.get_xdata()) == [1, 2, 4] and list(curve.get_ydata()) == [10, 20, 50]
-    assert list(map_point.get_ydata()) == [20] and list(chance_line.get_ydata()) == [1, 1]
+    assert list(curve.get_xdata()) == [1, 2, 4] and list(curve.get_ydata()) == [
+        10,
+        20,
+        50,
+    ]
+    assert list(map_point.get_ydata()) == [20] and list(chance_line.get_ydata()) == [
+        1,
+        1,
+    ]
     assert ax.get_xscale() == "log"
     plt.close(fig)
     with pytest.raises(ValueError, match="must include 2 components"):
@@ -90,7 +104,10 @@ def test_neighbour_overlap_figure_marks_the_map_and_chance():
 
 
 def test_analogy_accuracy_bars_pair_each_relation_with_its_baseline():
-    by_relation = {"plural": {"accuracy": 0.66, "n": 3}, "past": {"accuracy": 0.5, "n": 2}}
+    by_relation = {
+        "plural": {"accuracy": 0.66, "n": 3},
+        "past": {"accuracy": 0.5, "n": 2},
+    }
     fig = plot_analogy_accuracy(by_relation, {"plural": 0.0, "past": 0.4})
     ax = fig.axes[0]
     heights = [round(float(bar.get_height()), 6) for bar in ax.patches]
@@ -116,7 +133,9 @@ def test_analogy_widget_ships_int8_vectors_pairs_and_presets(wv, world, widget_d
     data = widget_data(analogy_widget(wv, analogies, world))
     assert data["words"] == wv.vocab.itos and data["dim"] == wv.dim
     shipped = np.frombuffer(base64.b64decode(data["vectors"]), dtype=np.int8)
-    assert np.array_equal(shipped.reshape(wv.vocab_size, wv.dim), int8_rows(wv.vectors).numpy())
+    assert np.array_equal(
+        shipped.reshape(wv.vocab_size, wv.dim), int8_rows(wv.vectors).numpy()
+    )
     assert set(data["pairs"]) == set(analogies)
     a, b, c, d = analogies["capital"][0]
     assert [a, b] in data["pairs"]["capital"]

@@ -35,7 +35,9 @@ def _softmax_last(ref, ids):
 def test_next_token_state_equals_the_models_softmax(ref):
     state = next_token_state(ref.model, ref.tokenizer, PROMPT, top=12)
     ids = ref.tokenizer.encode(PROMPT)
-    assert state["ids"] == ids and state["n_tokens"] == len(ids) and not state["windowed"]
+    assert (
+        state["ids"] == ids and state["n_tokens"] == len(ids) and not state["windowed"]
+    )
     probs = torch.softmax(_softmax_last(ref, ids), dim=-1)
     expected = torch.topk(probs, 12)
     assert [row["id"] for row in state["top"]] == expected.indices.tolist()
@@ -61,29 +63,43 @@ def test_a_long_prompt_is_windowed_as_generate_does(ref):
 
 def test_sampler_state_matches_the_filters_and_generate(ref):
     settings = {"temperature": 0.7, "top_k": 20, "top_p": 0.9}
-    state = sampler_state(ref.model, ref.tokenizer, PROMPT, **settings, seed=3, n_tokens=12, top=30)
+    state = sampler_state(
+        ref.model, ref.tokenizer, PROMPT, **settings, seed=3, n_tokens=12, top=30
+    )
     ids = ref.tokenizer.encode(PROMPT)
     logits = _softmax_last(ref, ids)
     probs = next_token_distribution(logits, **settings)
     raw = torch.softmax(logits, dim=-1)
-    assert state["kept"] == int((probs > 0).sum()) and state["vocab_size"] == ref.config.vocab_size
+    assert (
+        state["kept"] == int((probs > 0).sum())
+        and state["vocab_size"] == ref.config.vocab_size
+    )
     order = torch.sort(raw, descending=True, stable=True).indices[:30].tolist()
-    assert [row["id"] for row in state["top"]] == order  # the model's order, removed included
-    assert [row["prob"] for row in state["top"]] == pytest.approx(probs[order].tolist(), abs=1e-9)
-    assert [row["raw"] for row in state["top"]] == pytest.approx(raw[order].tolist(), abs=1e-9)
+    # the model's order, removed included
+    assert [row["id"] for row in state["top"]] == order
+    assert [row["prob"] for row in state["top"]] == pytest.approx(
+        probs[order].tolist(), abs=1e-9
+    )
+    assert [row["raw"] for row in state["top"]] == pytest.approx(
+        raw[order].tolist(), abs=1e-9
+    )
     assert sum(row["prob"] == 0 for row in state["top"]) == 30 - state["kept"]
     # the sample: 12 tokens, each one that survived the filters at its step
     assert len(state["sample_ids"]) == 12
     assert state["sample"] == ref.tokenizer.decode(state["sample_ids"])
     context = list(ids)
     for token in state["sample_ids"]:
-        assert next_token_distribution(_softmax_last(ref, context), **settings)[token] > 0
+        assert (
+            next_token_distribution(_softmax_last(ref, context), **settings)[token] > 0
+        )
         context.append(token)
 
 
 def test_the_sample_follows_its_seed_and_top_k_one_is_greedy(ref):
     def sample(**kwargs):
-        return sampler_state(ref.model, ref.tokenizer, PROMPT, n_tokens=10, **kwargs)["sample_ids"]
+        return sampler_state(ref.model, ref.tokenizer, PROMPT, n_tokens=10, **kwargs)[
+            "sample_ids"
+        ]
 
     assert sample(seed=1) == sample(seed=1)
     assert sample(seed=1) != sample(seed=2)
@@ -94,7 +110,10 @@ def test_the_sample_follows_its_seed_and_top_k_one_is_greedy(ref):
 
 @pytest.mark.parametrize(
     ("builder", "kind"),
-    [(live_next_token_widget, "live-next-token"), (live_sampler_widget, "live-sampler")],
+    [
+        (live_next_token_widget, "live-next-token"),
+        (live_sampler_widget, "live-sampler"),
+    ],
 )
 def test_widgets_carry_the_spec_and_a_json_default(ref, widget_data, builder, kind):
     figure = builder(ref.model, ref.tokenizer, PROMPT)
@@ -109,10 +128,21 @@ def test_widgets_carry_the_spec_and_a_json_default(ref, widget_data, builder, ki
 
 def test_the_sampler_widget_default_holds_its_settings(ref, widget_data):
     figure = live_sampler_widget(
-        ref.model, ref.tokenizer, PROMPT, temperature=1.2, top_k=None, top_p=None, seed=5
+        ref.model,
+        ref.tokenizer,
+        PROMPT,
+        temperature=1.2,
+        top_k=None,
+        top_p=None,
+        seed=5,
     )
     default = widget_data(figure)["default"]
-    assert (default["temperature"], default["top_k"], default["top_p"], default["seed"]) == (
+    assert (
+        default["temperature"],
+        default["top_k"],
+        default["top_p"],
+        default["seed"],
+    ) == (
         1.2,
         None,
         None,

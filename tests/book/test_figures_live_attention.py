@@ -40,11 +40,14 @@ def test_default_weights_are_the_models_on_the_prefixed_sentence(ref, data):
     with torch.no_grad():
         maps = ref.model.attention_maps(torch.tensor([ids]))
     T = len(ids)
-    shown = torch.zeros(ref.config.n_layer, ref.config.n_head, T, T, dtype=torch.float64)
+    shown = torch.zeros(
+        ref.config.n_layer, ref.config.n_head, T, T, dtype=torch.float64
+    )
     for layer, heads in enumerate(default["attention"]):
         assert len(heads) == ref.config.n_head
         for h, rows in enumerate(heads):
-            assert [len(r) for r in rows] == list(range(1, T + 1))  # lower triangle only
+            # lower triangle only
+            assert [len(r) for r in rows] == list(range(1, T + 1))
             for i, row in enumerate(rows):
                 shown[layer, h, i, : i + 1] = torch.tensor(row, dtype=torch.float64)
     expected = torch.stack([m[0] for m in maps]).double()  # (n_layer, n_head, T, T)
@@ -73,9 +76,12 @@ def test_widget_embeds_the_data_and_its_scripts(ref, data, widget_data):
     assert 'data-sbt-widget="live-attention"' in figure.html
     assert 'class="sbt-interactive sbt-widget"' in figure.html
     requires = figure.html.split('data-sbt-requires="')[1].split('"')[0].split()
-    assert {"bpe.js", "gpt.js", "widget-live-attention.js", "widget-live-attention.css"} <= set(
-        requires
-    )
+    assert {
+        "bpe.js",
+        "gpt.js",
+        "widget-live-attention.js",
+        "widget-live-attention.css",
+    } <= set(requires)
     assert widget_data(figure) == data
 
 
@@ -91,7 +97,9 @@ def test_text_longer_than_the_context_keeps_its_last_block(ref):
 
 def test_attention_rows_of_a_small_model():
     torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=20, block_size=6, n_layer=2, n_head=3, d_model=12)).eval()
+    model = GPT(
+        GPTConfig(vocab_size=20, block_size=6, n_layer=2, n_head=3, d_model=12)
+    ).eval()
     rows = attention_rows(model, [1, 2, 3, 4], digits=3)
     assert len(rows) == 2 and all(len(heads) == 3 for heads in rows)
     assert rows[0][0][0] == [1.0]
@@ -127,9 +135,17 @@ def test_bad_arguments_raise(ref, kwargs, error, match):
 
 def test_a_model_or_tokenizer_other_than_the_shipped_one_is_refused(ref):
     other = GPT(
-        GPTConfig(vocab_size=ref.config.vocab_size, block_size=64, n_layer=2, n_head=2, d_model=16)
+        GPTConfig(
+            vocab_size=ref.config.vocab_size,
+            block_size=64,
+            n_layer=2,
+            n_head=2,
+            d_model=16,
+        )
     )
-    with pytest.raises(ValueError, match="not the shipped model 'reference': block_size"):
+    with pytest.raises(
+        ValueError, match="not the shipped model 'reference': block_size"
+    ):
         live_attention_data(other, ref.tokenizer, TEXT)
     with pytest.raises(ValueError, match="tokenizer is not the one shipped"):
         live_attention_data(ref.model, BPETokenizer(), TEXT)
@@ -138,7 +154,9 @@ def test_a_model_or_tokenizer_other_than_the_shipped_one_is_refused(ref):
 def test_attention_rows_refuse_a_model_that_is_not_a_gpt_and_bad_ids():
     with pytest.raises(TypeError, match="model must be a GPT, got NoneType"):
         attention_rows(None, [1, 2])
-    model = GPT(GPTConfig(vocab_size=20, block_size=6, n_layer=1, n_head=2, d_model=8)).eval()
+    model = GPT(
+        GPTConfig(vocab_size=20, block_size=6, n_layer=1, n_head=2, d_model=8)
+    ).eval()
     with pytest.raises(TypeError, match="ids must be a sequence of ints"):
         attention_rows(model, None)
     with pytest.raises(TypeError, match=r"ids\[0\] must be an int"):

@@ -38,13 +38,17 @@ def bigram(vocab):
 def test_loss_curves_show_the_run_and_the_baseline():
     run = TrainResult(TrainConfig(), steps=[0, 1, 2], train_loss=[5.0, 4.0, 3.5])
     run.eval_steps, run.eval_val_loss = [0, 2], [5.1, 3.9]
-    fig = plot_loss_curves(run, baseline=math.log(40), baseline_label="trigram", y_range=(3, 6))
+    fig = plot_loss_curves(
+        run, baseline=math.log(40), baseline_label="trigram", y_range=(3, 6)
+    )
     train, held_out = fig.data
     assert list(train.y) == run.train_loss and list(held_out.x) == run.eval_steps
     (line,) = fig.layout.shapes
     assert line.y0 == line.y1 == pytest.approx(math.log(40))
     assert fig.layout.annotations[0].text == "trigram"
-    assert list(fig.layout.yaxis.range) == [3, 6] and fig.layout.paper_bgcolor == "white"
+    assert (
+        list(fig.layout.yaxis.range) == [3, 6] and fig.layout.paper_bgcolor == "white"
+    )
     assert not plot_loss_curves(run).layout.shapes
 
 
@@ -82,7 +86,9 @@ def test_perplexity_bars_refuse_bad_scores(counted, neural, message):
         plot_perplexities(counted, neural)
 
 
-def test_generation_widget_lists_what_each_step_offered_and_chose(bigram, vocab, widget_data):
+def test_generation_widget_lists_what_each_step_offered_and_chose(
+    bigram, vocab, widget_data
+):
     steps = generation_steps(bigram, [vocab.bos_id], max_new_tokens=4, seed=1, top=3)
     data = widget_data(generation_widget({"bigram": steps}, vocab.itos, "the"))
     assert data["prompt"] == "the" and data["models"] == ["bigram"]
@@ -98,7 +104,9 @@ def test_top_next_words_of_an_ngram_model_are_its_most_likely_tokens(bigram, voc
     probs = bigram.next_token_probs(context)
     top = top_next_words(bigram, context, vocab.itos, k=3)
     assert [p for _, p in top] == pytest.approx(np.sort(probs)[::-1][:3], abs=5e-5)
-    assert [p for _, p in top] == pytest.approx([probs[vocab.stoi[w]] for w, _ in top], abs=5e-5)
+    assert [p for _, p in top] == pytest.approx(
+        [probs[vocab.stoi[w]] for w, _ in top], abs=5e-5
+    )
 
 
 def test_top_next_words_of_a_network_follow_its_softmax(vocab):
@@ -115,10 +123,16 @@ def test_top_next_words_of_a_network_follow_its_softmax(vocab):
         top_next_words(model, ids, vocab.itos, k=0)
 
 
-def test_next_token_widget_reads_each_prefix_after_a_paragraph_start(bigram, vocab, widget_data):
-    data = widget_data(next_token_widget({"bigram": bigram}, vocab, ["the cat", "<s>"], k=2))
+def test_next_token_widget_reads_each_prefix_after_a_paragraph_start(
+    bigram, vocab, widget_data
+):
+    data = widget_data(
+        next_token_widget({"bigram": bigram}, vocab, ["the cat", "<s>"], k=2)
+    )
     assert [p["text"] for p in data["prefixes"]] == ["the cat", "<s>"]
-    after_cat = top_next_words(bigram, [vocab.bos_id, *vocab.encode(["the", "cat"])], vocab.itos, 2)
+    after_cat = top_next_words(
+        bigram, [vocab.bos_id, *vocab.encode(["the", "cat"])], vocab.itos, 2
+    )
     at_start = top_next_words(bigram, [vocab.bos_id], vocab.itos, 2)
     assert data["prefixes"][0]["dists"]["bigram"] == after_cat
     assert data["prefixes"][1]["dists"]["bigram"] == at_start
@@ -129,11 +143,15 @@ def test_next_token_widget_reads_each_prefix_after_a_paragraph_start(bigram, voc
 def test_widgets_refuse_missing_runs_models_and_bad_word_lists(bigram, vocab):
     with pytest.raises(TypeError, match="runs must be a mapping"):
         generation_widget(None, vocab.itos, "a")
-    with pytest.raises(TypeError, match=r"itos must be a list of str \(not a single str\)"):
+    with pytest.raises(
+        TypeError, match=r"itos must be a list of str \(not a single str\)"
+    ):
         generation_widget({}, "a b c", "a")
     with pytest.raises(TypeError, match="models must be a mapping"):
         next_token_widget(None, vocab, ["the cat"])
     with pytest.raises(TypeError, match="vocab must be a WordVocab, got NoneType"):
         next_token_widget({"bigram": bigram}, None, ["the cat"])
-    with pytest.raises(TypeError, match=r"prefixes must be a list of str \(not a single str\)"):
+    with pytest.raises(
+        TypeError, match=r"prefixes must be a list of str \(not a single str\)"
+    ):
         next_token_widget({"bigram": bigram}, vocab, "the cat")

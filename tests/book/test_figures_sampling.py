@@ -28,16 +28,27 @@ def close_figures():
 
 
 def test_copy_probabilities_one_line_per_phrase():
-    ax = plot_copy_probabilities({" A cat.\n": [0.1, 0.5, 0.6], "B": [0.2, 0.2]}).axes[0]
-    assert [line.get_label() for line in ax.lines] == ["\u201cA cat.\u201d", "\u201cB\u201d"]
+    ax = plot_copy_probabilities({" A cat.\n": [0.1, 0.5, 0.6], "B": [0.2, 0.2]}).axes[
+        0
+    ]
+    assert [line.get_label() for line in ax.lines] == [
+        "\u201cA cat.\u201d",
+        "\u201cB\u201d",
+    ]
     assert ax.lines[0].get_xdata().tolist() == [1, 2, 3] and ax.get_yscale() == "log"
 
 
 def test_temperature_sweep_labels_each_prompt():
     temperatures = [0.5, 1.0, 2.0]
-    ax = plot_temperature_sweep(temperatures, {"a": [1, 2, 3], "b": [1, 1, 2]}, {"a": "A"}).axes[0]
-    assert [line.get_label() for line in ax.lines[:2]] == ["A", "b"]  # b has no label: itself
-    assert list(ax.lines[2].get_xdata()) == [1.0, 1.0] and ax.lines[2].get_linestyle() == "--"
+    ax = plot_temperature_sweep(
+        temperatures, {"a": [1, 2, 3], "b": [1, 1, 2]}, {"a": "A"}
+    ).axes[0]
+    # b has no label: itself
+    assert [line.get_label() for line in ax.lines[:2]] == ["A", "b"]
+    assert (
+        list(ax.lines[2].get_xdata()) == [1.0, 1.0]
+        and ax.lines[2].get_linestyle() == "--"
+    )
     assert ax.get_xscale() == ax.get_yscale() == "log"
     with pytest.raises(ValueError, match="has 2 values for 3 temperatures"):
         plot_temperature_sweep(temperatures, {"a": [1, 2]})
@@ -63,24 +74,41 @@ def test_decoder_tradeoff_joins_families_and_clips_far_points():
         "mine": {"distinct-2": 0.5, "log-prob": -0.6},
     }
     ax = plot_decoder_tradeoff(results, -0.52).axes[0]
-    lines = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
-    assert list(lines) == ["top-p", "greedy", "temperature"]  # top-k has no setting here
+    lines = {
+        line.get_label(): line
+        for line in ax.lines
+        if not line.get_label().startswith("_")
+    }
+    # top-k has no setting here
+    assert list(lines) == ["top-p", "greedy", "temperature"]
     assert list(lines["temperature"].get_xdata()) == [
         -0.44,
         -0.47,
         -1.0,
     ]  # T = 1.5 at the left edge
-    assert lines["top-p"].get_markevery() == []  # its only point, T = 1, is temperature's
+    # its only point, T = 1, is temperature's
+    assert lines["top-p"].get_markevery() == []
     labels = [text.get_text() for text in ax.texts]
-    assert "\u2190 T = 1.5 (-1.69)" in labels and "mine" in labels and " real text" in labels
-    assert ax.get_xlim() == pytest.approx((-1.02, -0.35))  # right of the likeliest, -0.40
+    assert (
+        "\u2190 T = 1.5 (-1.69)" in labels
+        and "mine" in labels
+        and " real text" in labels
+    )
+    # right of the likeliest, -0.40
+    assert ax.get_xlim() == pytest.approx((-1.02, -0.35))
     assert DECODER_FAMILIES["greedy"][0] == ["greedy"]
 
 
 def test_decoder_tradeoff_draws_per_prompt_scores_with_error_bars():
     results = {
-        "T = 0.5": {"distinct-2": np.array([0.3, 0.5]), "log-prob": np.array([-0.5, -0.3])},
-        "T = 1": {"distinct-2": np.array([0.5, 0.7]), "log-prob": np.array([-0.6, -0.4])},
+        "T = 0.5": {
+            "distinct-2": np.array([0.3, 0.5]),
+            "log-prob": np.array([-0.5, -0.3]),
+        },
+        "T = 1": {
+            "distinct-2": np.array([0.5, 0.7]),
+            "log-prob": np.array([-0.6, -0.4]),
+        },
     }
     ax = plot_decoder_tradeoff(results, -0.5, z=2.0).axes[0]
     [line] = [line for line in ax.lines if line.get_label() == "temperature"]
@@ -89,7 +117,8 @@ def test_decoder_tradeoff_draws_per_prompt_scores_with_error_bars():
     bars = [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
     assert len(bars) == 2  # T = 1 once, though two families end there
     x_bar = bars[0].lines[2][0].get_segments()[0]  # the horizontal bar of T = 0.5
-    assert x_bar[:, 0] == pytest.approx([-0.4 - 0.2, -0.4 + 0.2])  # 2 standard errors of 0.1
+    # 2 standard errors of 0.1
+    assert x_bar[:, 0] == pytest.approx([-0.4 - 0.2, -0.4 + 0.2])
     assert ax.get_xlim()[1] == pytest.approx(-0.4 + 0.2 + 0.05)
     with pytest.raises(ValueError, match="z must be a finite number > 0"):
         plot_decoder_tradeoff(results, -0.5, z=0)
@@ -99,7 +128,10 @@ def test_sampling_widget_holds_the_top_tokens(widget_data):
     text = "<|endoftext|>\nthe cat sat on the mat. " * 3
     tok = BPETokenizer.train(text, 8, special_tokens=["<|endoftext|>"])
     model = GPT(
-        GPTConfig(vocab_size=tok.vocab_size, block_size=8, n_layer=1, n_head=2, d_model=8), seed=0
+        GPTConfig(
+            vocab_size=tok.vocab_size, block_size=8, n_layer=1, n_head=2, d_model=8
+        ),
+        seed=0,
     )
     [entry] = sampling_widget_prompts(model, tok, ["<|endoftext|>\nthe cat"], top=5)
     with torch.no_grad():
@@ -134,11 +166,16 @@ def test_sampling_figures_refuse_missing_or_malformed_arguments():
 def test_widget_prompts_refuse_bad_texts_and_a_top_beyond_the_vocabulary():
     tok = BPETokenizer.train("the cat sat on the mat. " * 3, 4)
     model = GPT(
-        GPTConfig(vocab_size=tok.vocab_size, block_size=8, n_layer=1, n_head=2, d_model=8), seed=0
+        GPTConfig(
+            vocab_size=tok.vocab_size, block_size=8, n_layer=1, n_head=2, d_model=8
+        ),
+        seed=0,
     )
     with pytest.raises(TypeError, match="texts must be a list of str"):
         sampling_widget_prompts(model, tok, None)
-    with pytest.raises(ValueError, match=rf"top must be an int in \[1, {tok.vocab_size}\]"):
+    with pytest.raises(
+        ValueError, match=rf"top must be an int in \[1, {tok.vocab_size}\]"
+    ):
         sampling_widget_prompts(model, tok, ["the cat"], top=tok.vocab_size + 1)
     [entry] = sampling_widget_prompts(model, tok, ["the cat"], top=tok.vocab_size)
     assert len(entry["tokens"]) == tok.vocab_size

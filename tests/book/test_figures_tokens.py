@@ -33,7 +33,9 @@ def test_each_slider_position_spells_the_sentence_with_that_many_merges(tokenize
         assert list(trace.base) == [sum(trace.x[:k]) for k in range(len(ids))]
         assert sum(trace.x) == len(SENTENCE.encode())
     (slider,) = fig.layout.sliders
-    assert slider.active == 1 and [s.label for s in slider.steps] == [str(n) for n in steps]
+    assert slider.active == 1 and [s.label for s in slider.steps] == [
+        str(n) for n in steps
+    ]
     assert fig.layout.title.text == f"3 merges: {len(fig.data[1].x)} tokens"
 
 
@@ -41,14 +43,19 @@ def test_merge_slider_checks_its_arguments(tokenizer):
     with pytest.raises(ValueError, match="active must be one of steps"):
         plot_merge_slider(tokenizer, SENTENCE, [0, 3], active=5)
     total = len(tokenizer.merges)
-    with pytest.raises(ValueError, match=f"steps\\[1\\] must be an int in \\[0, {total}\\]"):
+    with pytest.raises(
+        ValueError, match=f"steps\\[1\\] must be an int in \\[0, {total}\\]"
+    ):
         plot_merge_slider(tokenizer, SENTENCE, [0, total + 1], active=0)
     with pytest.raises(ValueError, match="sentence must be a non-empty str"):
         plot_merge_slider(tokenizer, "", [0], active=0)
 
 
 def test_compression_panels_put_vocabulary_size_on_a_log_axis():
-    results = {"a": {0: (1.0, 5.0), 100: (2.0, 2.5)}, "b": {0: (1.0, 6.0), 50: (1.5, 4.0)}}
+    results = {
+        "a": {0: (1.0, 5.0), 100: (2.0, 2.5)},
+        "b": {0: (1.0, 6.0), 50: (1.5, 4.0)},
+    }
     fig = plot_compression(results)
     left, right = fig.axes
     assert [list(line.get_xdata()) for line in left.lines] == [[256, 356], [256, 306]]
@@ -69,7 +76,9 @@ def test_tokenizer_widget_carries_the_merges_and_the_examples(tokenizer, widget_
 
 
 def test_merge_slider_refuses_a_missing_tokenizer_and_bad_steps(tokenizer):
-    with pytest.raises(TypeError, match="tokenizer must be a BPETokenizer, got NoneType"):
+    with pytest.raises(
+        TypeError, match="tokenizer must be a BPETokenizer, got NoneType"
+    ):
         plot_merge_slider(None, SENTENCE, [0], active=0)
     with pytest.raises(TypeError, match="steps must be a sequence of ints"):
         plot_merge_slider(tokenizer, SENTENCE, None, active=0)
@@ -89,7 +98,8 @@ def test_merge_slider_bounds_the_sentence_it_draws(tokenizer):
 
 def test_merge_slider_shows_a_token_that_splits_a_character():
     tok = BPETokenizer.train("é" * 40, 1)  # one merge; "ééé" leaves a lone byte token
-    fig = plot_merge_slider(tok, "\u0301", [0], active=0)  # two bytes, two tokens at 0 merges
+    # two bytes, two tokens at 0 merges
+    fig = plot_merge_slider(tok, "\u0301", [0], active=0)
     assert list(fig.data[0].text) == ["\ufffd", "\ufffd"]
 
 

@@ -22,7 +22,9 @@ from stepbytoken.evaluation import DepthProfile
 from stepbytoken.nn import GPTConfig, parameter_breakdown, parameter_count
 from stepbytoken.training import TrainConfig, TrainResult
 
-TINY = GPTConfig(vocab_size=10, block_size=4, n_layer=1, n_head=1, d_model=2, bias=False)
+TINY = GPTConfig(
+    vocab_size=10, block_size=4, n_layer=1, n_head=1, d_model=2, bias=False
+)
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +47,9 @@ def test_gpt2_sizes_are_the_published_ones():
 
 @pytest.mark.parametrize("build", [transformer_explorer, parameter_calculator])
 def test_widgets_get_every_field_and_the_python_breakdown(build, widget_data):
-    llama_style = dataclasses.replace(TINY, mlp="swiglu", d_ff=5, norm="rmsnorm", positions="rope")
+    llama_style = dataclasses.replace(
+        TINY, mlp="swiglu", d_ff=5, norm="rmsnorm", positions="rope"
+    )
     configs = {"tiny": TINY, **gpt2_sizes(), "Llama-style": llama_style}
     data = widget_data(build(configs, start=2))
     items = data["configs"] if data["mode"] == "block" else data["presets"]
@@ -100,7 +104,8 @@ def test_ablation_runs_show_batches_held_out_losses_and_the_unigram_line():
     lines = ax.get_lines()
     assert len(lines) == 5  # two per run, and the unigram loss
     assert list(lines[1].get_ydata()) == [5.1, 4.2]
-    assert lines[1].get_linestyle() == "None" and lines[1].get_marker() == "o"  # dots only
+    # dots only
+    assert lines[1].get_linestyle() == "None" and lines[1].get_marker() == "o"
     assert list(lines[-1].get_ydata()) == [4.8, 4.8]
     with pytest.raises(ValueError, match="at most 3 runs"):
         plot_ablation_runs({str(k): run for k in range(4)}, unigram=4.8)

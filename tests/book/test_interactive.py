@@ -22,7 +22,9 @@ def figure(title: str = "demo") -> go.Figure:
 def plotly_call(html: str) -> tuple[str, dict]:
     """The div id and the config that the figure's script passes to Plotly.newPlot."""
     html = html.split("<script data-sbt-inline=", 1)[0]  # the figure, not sbt-plotly.js
-    match = re.search(r'Plotly\.newPlot\(\s*"([\w-]+)",.*,\s*(\{[^{}]*\})\s*\)', html, re.S)
+    match = re.search(
+        r'Plotly\.newPlot\(\s*"([\w-]+)",.*,\s*(\{[^{}]*\})\s*\)', html, re.S
+    )
     return match.group(1), json.loads(match.group(2))
 
 
@@ -54,14 +56,17 @@ def test_plotly_mode_bar_offers_nothing_that_leaves_the_page():
 def test_plotly_data_cannot_end_its_script_early():
     fig = go.Figure(go.Bar(x=["</script><script>alert(1)</script>"], y=[1]))
     html = interactive.show_plotly(fig).html
-    figure_part = html.split("<script data-sbt-inline=", 1)[0]  # before the inlined sbt-plotly.js
+    # before the inlined sbt-plotly.js
+    figure_part = html.split("<script data-sbt-inline=", 1)[0]
     assert figure_part.count("</script>") == 1
 
 
 def test_widget_data_survives_script_breaking_strings():
     data = {"text": "</script><script>alert(1)</script> <!-- x"}
     html = interactive.widget("next-token", data).html
-    payload = re.search(r'<script type="application/json" class="sbt-data">(.*?)</script>', html)
+    payload = re.search(
+        r'<script type="application/json" class="sbt-data">(.*?)</script>', html
+    )
     assert json.loads(payload.group(1)) == data
 
 
@@ -112,7 +117,15 @@ def test_saved_figures_are_standalone_pages(tmp_path):
 
 @pytest.mark.parametrize(
     "name",
-    ["../__init__.py", "/etc/hostname", "static/bpe.js", "./bpe.js", "..", "", "BPE.JS"],
+    [
+        "../__init__.py",
+        "/etc/hostname",
+        "static/bpe.js",
+        "./bpe.js",
+        "..",
+        "",
+        "BPE.JS",
+    ],
 )
 def test_static_text_reads_only_the_package_static_files(name):
     with pytest.raises(ValueError, match="one of the files in stepbytoken/book/static"):
@@ -124,9 +137,13 @@ def test_static_text_refuses_non_strings():
         interactive.static_text(["bpe.js"])
 
 
-@pytest.mark.parametrize("requires", ["../__init__.py", "/etc/hostname", "bpe.js ../../x.py"])
+@pytest.mark.parametrize(
+    "requires", ["../__init__.py", "/etc/hostname", "bpe.js ../../x.py"]
+)
 def test_saving_a_figure_that_requires_a_foreign_file_is_refused(tmp_path, requires):
-    html = f'<div class="sbt-interactive sbt-plotly" data-sbt-requires="{requires}"></div>'
+    html = (
+        f'<div class="sbt-interactive sbt-plotly" data-sbt-requires="{requires}"></div>'
+    )
     path = tmp_path / "f.html"
     with pytest.raises(ValueError, match="one of the files in stepbytoken/book/static"):
         interactive.InteractiveFigure(html).save(str(path))
@@ -140,7 +157,11 @@ def test_plotly_bundle_is_the_pinned_one_at_plotlys_version():
     from plotly.offline import get_plotlyjs_version
 
     meta = interactive.PLOTLY_BUNDLE
-    data = resources.files("stepbytoken.book").joinpath("static", meta["file"]).read_bytes()
+    data = (
+        resources.files("stepbytoken.book")
+        .joinpath("static", meta["file"])
+        .read_bytes()
+    )
     assert hashlib.sha256(data).hexdigest() == meta["sha256"]
     assert meta["version"] == get_plotlyjs_version()
     assert f"plotly.js (cartesian - minified) v{meta['version']}" in data[:200].decode()
@@ -149,10 +170,14 @@ def test_plotly_bundle_is_the_pinned_one_at_plotlys_version():
 
 def figure_with_controls() -> go.Figure:
     fig = figure()
-    steps = [dict(label=str(n), method="restyle", args=[{"opacity": n / 2}]) for n in (1, 2)]
+    steps = [
+        dict(label=str(n), method="restyle", args=[{"opacity": n / 2}]) for n in (1, 2)
+    ]
     fig.update_layout(
         sliders=[dict(active=1, steps=steps, currentvalue=dict(prefix="opacity: "))],
-        updatemenus=[dict(name="colour", buttons=[dict(label="red"), dict(label="<b>blue</b>")])],
+        updatemenus=[
+            dict(name="colour", buttons=[dict(label="red"), dict(label="<b>blue</b>")])
+        ],
     )
     return fig
 
@@ -163,23 +188,33 @@ def test_plotly_sliders_and_menus_become_labelled_html_controls():
     html = shown.html
     div_id, _ = plotly_call(html)
     assert f'<label for="{div_id}-slider-0">opacity</label>' in html
-    assert f'<input type="range" id="{div_id}-slider-0" min="0" max="1" step="1" value="1"' in html
+    assert (
+        f'<input type="range" id="{div_id}-slider-0" min="0" max="1" step="1" value="1"'
+        in html
+    )
     assert f'<output for="{div_id}-slider-0">2</output>' in html
     assert f'<label for="{div_id}-menu-0">colour</label>' in html
-    assert '<option value="1">&lt;b&gt;blue&lt;/b&gt;</option>' in html  # labels are escaped
+    # labels are escaped
+    assert '<option value="1">&lt;b&gt;blue&lt;/b&gt;</option>' in html
     # Plotly's own (SVG) controls are hidden on the page, but not in the caller's figure, nor in
     # the JSON that Jupyter draws with its own Plotly.
     drawn = html.split("<script data-sbt-inline=", 1)[0]  # the figure's own script
-    assert drawn.count('"visible":false}]') == 2  # the last key of the slider and of the menu
+    # the last key of the slider and of the menu
+    assert drawn.count('"visible":false}]') == 2
     assert fig.layout.sliders[0].visible is None
     assert (
-        shown._repr_mimebundle_()[interactive.PLOTLY_MIME]["layout"]["sliders"][0].get("visible")
+        shown._repr_mimebundle_()[interactive.PLOTLY_MIME]["layout"]["sliders"][0].get(
+            "visible"
+        )
         is None
     )
 
 
 def test_a_figure_without_controls_gets_none():
-    assert '<div class="sbt-plotly-controls">' not in interactive.show_plotly(figure()).html
+    assert (
+        '<div class="sbt-plotly-controls">'
+        not in interactive.show_plotly(figure()).html
+    )
 
 
 def test_json_for_script_names_data_that_json_cannot_hold():

@@ -22,10 +22,15 @@ def test_spec_matches_the_manifest_and_the_loaded_model():
     assert spec["bytes"] == ref.manifest["files"][MODEL_FILE]["bytes"]
     # every manifest field, and every field of the loaded model's config (defaults filled in)
     assert spec["config"] == asdict(ref.model.config)
-    assert {k: spec["config"][k] for k in ref.manifest["model"]} == ref.manifest["model"]
+    assert {k: spec["config"][k] for k in ref.manifest["model"]} == ref.manifest[
+        "model"
+    ]
     assert spec["config"]["d_ff"] == ref.model.blocks[0].mlp.c_fc.out_features
     assert spec["tokenizer"] == ref.tokenizer.to_dict()
-    assert BPETokenizer.from_dict(spec["tokenizer"]).vocab_size == spec["config"]["vocab_size"]
+    assert (
+        BPETokenizer.from_dict(spec["tokenizer"]).vocab_size
+        == spec["config"]["vocab_size"]
+    )
     assert spec["eot"] == ref.tokenizer.encode(EOT, allowed_special="all")[0]
     assert ref.tokenizer.decode([spec["eot"]]) == EOT
     json.dumps(spec, allow_nan=False)  # ready to embed in a page

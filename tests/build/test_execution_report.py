@@ -21,7 +21,9 @@ def lane_loads(order: list[str], costs: dict[str, float], nproc: int) -> list[fl
     loads = [0.0] * nproc
     start = 0
     for i, chunk in enumerate(make_chunks(order, nproc)):
-        loads[i % nproc] += sum(costs[name] for name in order[start : start + len(chunk)])
+        loads[i % nproc] += sum(
+            costs[name] for name in order[start : start + len(chunk)]
+        )
         start += len(chunk)
     return loads
 
@@ -36,8 +38,10 @@ def test_the_pages_are_spread_over_the_processes():
     sizes = [len(chunk) for chunk in make_chunks(names, 2)]
     order = report.balanced_order(costs, sizes, nproc=2)
     assert sorted(order) == names
-    assert max(lane_loads(names, costs, 2)) > 150  # name order: one process does nearly all
-    assert max(lane_loads(order, costs, 2)) < 90  # balanced: about half of the 165 s each
+    # name order: one process does nearly all
+    assert max(lane_loads(names, costs, 2)) > 150
+    # balanced: about half of the 165 s each
+    assert max(lane_loads(order, costs, 2)) < 90
 
 
 def test_chunk_sizes_must_fit_the_names():
@@ -46,7 +50,12 @@ def test_chunk_sizes_must_fit_the_names():
 
 
 def test_the_report_prints_the_pages_total_and_wall_time(tmp_path, capsys):
-    assert report.main(["execution_report.py", str(tmp_path / "cache"), "--wall-time=95.2"]) == 0
+    assert (
+        report.main(
+            ["execution_report.py", str(tmp_path / "cache"), "--wall-time=95.2"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "total (sum of the pages)" in out and "0.0 s" in out
     assert "whole build (wall time)" in out and "95.2 s" in out

@@ -34,7 +34,15 @@ small-world
 ```
 """
 # Run a command in a network namespace with only loopback up.
-OFFLINE = ["unshare", "--net", "--map-root-user", "sh", "-c", 'ip link set lo up && exec "$@"', "-"]
+OFFLINE = [
+    "unshare",
+    "--net",
+    "--map-root-user",
+    "sh",
+    "-c",
+    'ip link set lo up && exec "$@"',
+    "-",
+]
 
 
 def load(path: Path):
@@ -57,7 +65,9 @@ def run_offline(command: list[str], **kwargs) -> subprocess.CompletedProcess:
             "cannot cut the network off with `unshare --net --map-root-user` and `ip` "
             f"(util-linux, iproute2; user namespaces allowed): {check.stderr.strip()}"
         )
-    return subprocess.run([*OFFLINE, *command], capture_output=True, text=True, **kwargs)
+    return subprocess.run(
+        [*OFFLINE, *command], capture_output=True, text=True, **kwargs
+    )
 
 
 def build(folder: Path) -> subprocess.CompletedProcess:
@@ -66,9 +76,28 @@ def build(folder: Path) -> subprocess.CompletedProcess:
     source.mkdir(parents=True)
     (source / "index.md").write_text(INDEX, encoding="utf-8")
     shutil.copy2(PAGE, source / PAGE.name)
-    command = [sys.executable, "-m", "sphinx", "-j", "2", "-W", "--keep-going", "-b", "html"]
-    command += ["-c", str(ROOT), str(source), str(folder / "html"), "-d", str(folder / "doctrees")]
-    return run_offline(command, env={**os.environ, "SBT_NB_CACHE": str(folder / "cache")})
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-j",
+        "2",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+    ]
+    command += [
+        "-c",
+        str(ROOT),
+        str(source),
+        str(folder / "html"),
+        "-d",
+        str(folder / "doctrees"),
+    ]
+    return run_offline(
+        command, env={**os.environ, "SBT_NB_CACHE": str(folder / "cache")}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +107,9 @@ def builds(tmp_path_factory) -> list[Path]:
     for name in ("first", "second"):
         folder = tmp_path_factory.mktemp(name)
         result = build(folder)
-        assert result.returncode == 0, f"offline build failed:\n{result.stdout}\n{result.stderr}"
+        assert result.returncode == 0, (
+            f"offline build failed:\n{result.stdout}\n{result.stderr}"
+        )
         folders.append(folder)
     return folders
 
@@ -102,9 +133,11 @@ def test_the_site_builds_offline(builds):
     html = builds[0] / "html"
     assert (html / "small-world.html").exists()
     values = glue.glue_values(builds[0] / "jupyter_execute")["small-world"]
-    assert values["world_documents"] not in ("", "0")  # the page ran and glued its numbers
+    # the page ran and glued its numbers
+    assert values["world_documents"] not in ("", "0")
     page = (html / "small-world.html").read_text(encoding="utf-8")
-    assert 'src="http' not in page  # no script or image asks the browser for the network
+    # no script or image asks the browser for the network
+    assert 'src="http' not in page
 
 
 def test_two_builds_glue_the_same_values(builds):
@@ -114,8 +147,20 @@ def test_two_builds_glue_the_same_values(builds):
 
 
 def test_a_changed_value_is_a_difference_and_a_changed_timing_is_not():
-    first = {"chapters/09": {"ch09_loss": "2.5", "ch09_seconds": "1.0", "ch09_time_exp_a": "1"}}
-    second = {"chapters/09": {"ch09_loss": "2.5", "ch09_seconds": "1.2", "ch09_time_exp_a": "2"}}
+    first = {
+        "chapters/09": {
+            "ch09_loss": "2.5",
+            "ch09_seconds": "1.0",
+            "ch09_time_exp_a": "1",
+        }
+    }
+    second = {
+        "chapters/09": {
+            "ch09_loss": "2.5",
+            "ch09_seconds": "1.2",
+            "ch09_time_exp_a": "2",
+        }
+    }
     assert glue.differences(first, second, ignore=TIMING) == []
     second["chapters/09"]["ch09_loss"] = "2.6"
     assert glue.differences(first, second, ignore=TIMING) == ["chapters/09: ch09_loss"]

@@ -28,7 +28,9 @@ def tiny(**overrides: object) -> GPTConfig:
     return GPTConfig(**fields)  # type: ignore[arg-type]
 
 
-def batch(config: GPTConfig, B: int = 2, T: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+def batch(
+    config: GPTConfig, B: int = 2, T: int = 8
+) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(1)
     idx = torch.randint(0, config.vocab_size, (B, T), generator=g)
     return idx, torch.roll(idx, -1, dims=1)
@@ -51,14 +53,18 @@ def test_ablated_config_switches_exactly_the_named_parts(variant, residual, use_
 
 
 def test_ablated_config_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="variant must be one of 'full', 'no residual'"):
+    with pytest.raises(
+        ValueError, match="variant must be one of 'full', 'no residual'"
+    ):
         ablated_config(tiny(), "no attention")
     with pytest.raises(TypeError, match="config must be a GPTConfig"):
         ablated_config({"n_layer": 2}, "full")  # type: ignore[arg-type]
 
 
 def test_variants_cover_every_combination_of_the_two_switches():
-    combos = {(v.get("residual", True), v.get("use_norm", True)) for v in VARIANTS.values()}
+    combos = {
+        (v.get("residual", True), v.get("use_norm", True)) for v in VARIANTS.values()
+    }
     assert combos == {(True, True), (False, True), (True, False), (False, False)}
 
 
@@ -75,7 +81,9 @@ def test_depth_profile_matches_a_manual_measurement():
     loss.backward()
     assert profile.loss == pytest.approx(loss.item(), rel=1e-6)
     embedded = model.wte(idx) + model.wpe(torch.arange(idx.shape[1]))
-    assert profile.stream_rms[0] == pytest.approx(embedded.pow(2).mean().sqrt().item(), rel=1e-5)
+    assert profile.stream_rms[0] == pytest.approx(
+        embedded.pow(2).mean().sqrt().item(), rel=1e-5
+    )
     last = model.blocks[-1]
     manual = math.sqrt(sum(p.grad.pow(2).sum().item() for p in last.parameters()))
     assert profile.grad_norms[-1] == pytest.approx(manual, rel=1e-5)
@@ -112,7 +120,9 @@ def test_depth_profile_rejects_a_non_config():
 # --- compare_variants ----------------------------------------------------------------------
 
 DATA = torch.arange(300) % 11
-SETTINGS = TrainConfig(steps=6, batch_size=4, lr=1e-2, eval_every=3, eval_batches=1, seed=2)
+SETTINGS = TrainConfig(
+    steps=6, batch_size=4, lr=1e-2, eval_every=3, eval_batches=1, seed=2
+)
 
 
 def test_compare_variants_trains_each_variant_as_train_would():
@@ -122,7 +132,9 @@ def test_compare_variants_trains_each_variant_as_train_would():
     )
     assert list(runs) == ["no norm", "full"]
     for name, run in runs.items():
-        direct = train(GPT(ablated_config(config, name), seed=5), DATA[:200], DATA[200:], SETTINGS)
+        direct = train(
+            GPT(ablated_config(config, name), seed=5), DATA[:200], DATA[200:], SETTINGS
+        )
         assert run.train_loss == pytest.approx(direct.train_loss, rel=1e-5)
         assert run.eval_val_loss == pytest.approx(direct.eval_val_loss, rel=1e-5)
     assert runs["full"].train_loss != runs["no norm"].train_loss
@@ -136,7 +148,9 @@ def test_compare_variants_trains_each_variant_as_train_would():
 )  # fmt: skip
 def test_compare_variants_rejects_bad_variant_lists(variants, error, message):
     with pytest.raises(error, match=message):
-        compare_variants(tiny(vocab_size=11), DATA[:200], DATA[200:], SETTINGS, variants=variants)
+        compare_variants(
+            tiny(vocab_size=11), DATA[:200], DATA[200:], SETTINGS, variants=variants
+        )
 
 
 def test_compare_variants_rejects_bad_configs():

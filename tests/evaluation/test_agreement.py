@@ -9,7 +9,19 @@ from stepbytoken.nn import MLPLanguageModel, NGramModel
 from stepbytoken.tokenizers import WordVocab
 
 NOUNS = [("file", "files"), ("key", "keys")]
-WORDS = ["<s>", "the", "file", "files", "key", "keys", "of", "is", "are", "passed", "in"]
+WORDS = [
+    "<s>",
+    "the",
+    "file",
+    "files",
+    "key",
+    "keys",
+    "of",
+    "is",
+    "are",
+    "passed",
+    "in",
+]
 
 
 def _ids(vocab, text):
@@ -19,9 +31,16 @@ def _ids(vocab, text):
 def test_cases_cover_both_numbers_and_every_attractor():
     cases = agreement_cases(NOUNS, "of the {other}")
     assert len(cases) == 2 * 2 * 2  # 2 nouns x 2 numbers x (1 other noun x 2 numbers)
-    assert AgreementCase(("the", "files", "of", "the", "key"), "are", "is", "other") in cases
-    assert AgreementCase(("the", "files", "of", "the", "keys"), "are", "is", "same") in cases
-    assert all(c.words[1] != c.words[-1].rstrip("s") for c in cases)  # never its own noun
+    assert (
+        AgreementCase(("the", "files", "of", "the", "key"), "are", "is", "other")
+        in cases
+    )
+    assert (
+        AgreementCase(("the", "files", "of", "the", "keys"), "are", "is", "same")
+        in cases
+    )
+    # never its own noun
+    assert all(c.words[1] != c.words[-1].rstrip("s") for c in cases)
     plain = agreement_cases(NOUNS, "passed in", verbs=("was", "were"))
     assert [c.words for c in plain][:2] == [
         ("the", "file", "passed", "in"),
@@ -49,7 +68,10 @@ def test_a_bigram_agrees_next_to_the_subject_but_follows_the_attractor():
     vocab = WordVocab(WORDS)
     text = "<s> the file is <s> the files are <s> the key is <s> the keys are " * 3
     bigram = NGramModel(2, len(vocab), smoothing="interpolated").fit(_ids(vocab, text))
-    assert agreement_accuracy(bigram, vocab, agreement_cases(NOUNS)) == {"all": 1.0, "none": 1.0}
+    assert agreement_accuracy(bigram, vocab, agreement_cases(NOUNS)) == {
+        "all": 1.0,
+        "none": 1.0,
+    }
     # Across "of the X" the bigram sees only X: right whenever X has the subject's number.
     scores = agreement_accuracy(bigram, vocab, agreement_cases(NOUNS, "of the {other}"))
     assert scores == {"all": 0.5, "same": 1.0, "other": 0.0}
@@ -60,7 +82,10 @@ def test_a_model_blind_to_the_subject_scores_one_half_without_attractors():
     text = "<s> the file passed in is <s> the files passed in are " * 2 + "<s> in is"
     trigram = NGramModel(3, len(vocab), smoothing="interpolated").fit(_ids(vocab, text))
     # The trigram reads only "passed in": the same verb wins for both numbers.
-    assert agreement_accuracy(trigram, vocab, agreement_cases(NOUNS, "passed in"))["none"] == 0.5
+    assert (
+        agreement_accuracy(trigram, vocab, agreement_cases(NOUNS, "passed in"))["none"]
+        == 0.5
+    )
 
 
 def test_accuracy_works_for_neural_models_and_checks_its_inputs():

@@ -56,7 +56,9 @@ def test_explicit_attention_holds_the_score_matrix_and_its_memory_grows_as_t_squ
 def test_attention_cost_checks_its_arguments():
     with pytest.raises(ValueError, match="lengths must be a non-empty sequence"):
         attention_cost([], n_head=1, d_head=4)
-    with pytest.raises(ValueError, match=r"lengths\[\d\] must be an int in \[1, 32768\]"):
+    with pytest.raises(
+        ValueError, match=r"lengths\[\d\] must be an int in \[1, 32768\]"
+    ):
         attention_cost([8, 0], n_head=1, d_head=4)
     with pytest.raises(ValueError, match="repeats must be an int >= 1"):
         attention_cost([8], n_head=1, d_head=4, repeats=0)

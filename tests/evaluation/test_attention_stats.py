@@ -32,7 +32,9 @@ scores = st.builds(
 @given(scores)
 def test_effective_keys_is_exp_entropy_between_one_and_the_number_of_keys(s):
     entropy = torch.distributions.Categorical(logits=s.double()).entropy()
-    assert effective_keys(s) == pytest.approx(entropy.exp().mean().item(), rel=1e-4, abs=1e-5)
+    assert effective_keys(s) == pytest.approx(
+        entropy.exp().mean().item(), rel=1e-4, abs=1e-5
+    )
     assert 1 - 1e-4 <= effective_keys(s) <= s.shape[1] + 1e-4
 
 
@@ -40,10 +42,14 @@ def test_effective_keys_is_exp_entropy_between_one_and_the_number_of_keys(s):
 @given(scores)
 def test_jacobian_norm_matches_autograd(s):
     norms = [
-        torch.autograd.functional.jacobian(lambda r: torch.softmax(r, dim=-1), row).norm()
+        torch.autograd.functional.jacobian(
+            lambda r: torch.softmax(r, dim=-1), row
+        ).norm()
         for row in s.double()
     ]
-    assert softmax_jacobian_norm(s) == pytest.approx(torch.stack(norms).mean().item(), abs=1e-5)
+    assert softmax_jacobian_norm(s) == pytest.approx(
+        torch.stack(norms).mean().item(), abs=1e-5
+    )
 
 
 def test_saturated_softmax_uses_one_key_and_passes_back_nothing():
@@ -106,7 +112,9 @@ def test_a_pure_previous_token_head_scores_one_and_a_uniform_head_scores_chance(
 @given(st.integers(0, 10_000), st.integers(2, 7), st.integers(1, 3))
 def test_previous_token_share_matches_a_loop_over_real_queries(seed, T, B):
     g = torch.Generator().manual_seed(seed)
-    scores = torch.randn(B, 2, T, T, generator=g).masked_fill(~causal_mask(T), float("-inf"))
+    scores = torch.randn(B, 2, T, T, generator=g).masked_fill(
+        ~causal_mask(T), float("-inf")
+    )
     weights = scores.softmax(dim=-1)
     lengths = torch.randint(1, T + 1, (B,), generator=g)
     lengths[0] = T  # at least one query after the first position
@@ -114,7 +122,9 @@ def test_previous_token_share_matches_a_loop_over_real_queries(seed, T, B):
     mean_weight, top_share, chance = previous_token_share(weights, real)
     rows = [(b, t) for b in range(B) for t in range(1, int(lengths[b]))]
     expected_weight = sum(weights[b, :, t, t - 1] for b, t in rows) / len(rows)
-    expected_top = sum((weights[b, :, t].argmax(-1) == t - 1).float() for b, t in rows) / len(rows)
+    expected_top = sum(
+        (weights[b, :, t].argmax(-1) == t - 1).float() for b, t in rows
+    ) / len(rows)
     torch.testing.assert_close(mean_weight, expected_weight)
     torch.testing.assert_close(top_share, expected_top)
     assert chance == pytest.approx(sum(1 / (t + 1) for _, t in rows) / len(rows))
@@ -123,7 +133,9 @@ def test_previous_token_share_matches_a_loop_over_real_queries(seed, T, B):
 def test_previous_token_share_checks_its_arguments():
     with pytest.raises(ValueError, match="T >= 2"):
         previous_token_share(torch.ones(1, 1, 1))
-    with pytest.raises(ValueError, match=r"real must be a bool tensor of shape \(1, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"real must be a bool tensor of shape \(1, 3\)"
+    ):
         previous_token_share(torch.ones(1, 3, 3), torch.ones(1, 4, dtype=torch.bool))
     with pytest.raises(ValueError, match="at least one query"):
         previous_token_share(torch.ones(1, 3, 3), torch.tensor([[True, False, False]]))

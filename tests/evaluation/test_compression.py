@@ -20,7 +20,10 @@ def tokenizer():
 
 def test_without_merges_every_byte_is_a_token(tokenizer):
     text = "café lower"
-    assert compression(tokenizer, text, 0) == (1.0, len(text.encode()) / len(split_words(text)))
+    assert compression(tokenizer, text, 0) == (
+        1.0,
+        len(text.encode()) / len(split_words(text)),
+    )
 
 
 def test_more_merges_never_lengthen_the_text(tokenizer):
@@ -46,13 +49,17 @@ def test_bytes_per_token_times_tokens_per_word_is_bytes_per_word(tokenizer, text
             compression(tokenizer, text, n)
         return
     bytes_per_token, tokens_per_word = compression(tokenizer, text, n)
-    assert bytes_per_token * tokens_per_word == pytest.approx(len(text.encode()) / len(words))
+    assert bytes_per_token * tokens_per_word == pytest.approx(
+        len(text.encode()) / len(words)
+    )
     assert tokens_per_word * len(words) == len(tokenizer.truncated(n).encode(text))
 
 
 def test_arguments_are_checked(tokenizer):
     total = len(tokenizer.merges)
-    with pytest.raises(ValueError, match=f"n_merges must be an int in \\[0, {total}\\]"):
+    with pytest.raises(
+        ValueError, match=f"n_merges must be an int in \\[0, {total}\\]"
+    ):
         compression(tokenizer, "low", total + 1)
     with pytest.raises(TypeError, match="text must be a str"):
         compression(tokenizer, b"low", 0)

@@ -34,7 +34,9 @@ def test_embeddings_depend_only_on_token_and_position_but_later_layers_on_contex
 def test_bad_arguments_are_refused():
     model = GPT(CONFIG, seed=0)
     with pytest.raises(TypeError):
-        contextual_vectors(MLPLanguageModel(7, context=3, d_embed=4, d_hidden=8), IDS, 5)
+        contextual_vectors(
+            MLPLanguageModel(7, context=3, d_embed=4, d_hidden=8), IDS, 5
+        )
     with pytest.raises(ValueError, match="never occurs"):
         contextual_vectors(model, [5, 5, 1], 5)
     with pytest.raises(ValueError):
@@ -46,6 +48,12 @@ def test_bad_arguments_are_refused():
 
 
 def test_mean_pairwise_cosine_ignores_lengths_and_the_diagonal():
-    assert mean_pairwise_cosine(torch.tensor([[1.0, 0.0], [3.0, 0.0]])) == pytest.approx(1.0)
-    assert mean_pairwise_cosine(torch.tensor([[1.0, 0.0], [-1.0, 0.0]])) == pytest.approx(-1.0)
-    assert mean_pairwise_cosine(torch.tensor([[1.0, 0.0], [0.0, 2.0]])) == pytest.approx(0.0)
+    assert mean_pairwise_cosine(
+        torch.tensor([[1.0, 0.0], [3.0, 0.0]])
+    ) == pytest.approx(1.0)
+    assert mean_pairwise_cosine(
+        torch.tensor([[1.0, 0.0], [-1.0, 0.0]])
+    ) == pytest.approx(-1.0)
+    assert mean_pairwise_cosine(
+        torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    ) == pytest.approx(0.0)

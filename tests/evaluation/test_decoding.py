@@ -25,7 +25,10 @@ from stepbytoken.generation import generate
 from stepbytoken.nn import GPT, GPTConfig
 from stepbytoken.tokenizers import BPETokenizer
 
-TEXT = "<|endoftext|>\nQ: Who is Ada?\nA: a smith\n<|endoftext|>\nQ: Who is Bo?\nA: a baker\n" * 5
+TEXT = (
+    "<|endoftext|>\nQ: Who is Ada?\nA: a smith\n<|endoftext|>\nQ: Who is Bo?\nA: a baker\n"
+    * 5
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,9 @@ def tok():
 
 @pytest.fixture(scope="module")
 def model(tok):
-    config = GPTConfig(vocab_size=tok.vocab_size, block_size=8, n_layer=1, n_head=2, d_model=16)
+    config = GPTConfig(
+        vocab_size=tok.vocab_size, block_size=8, n_layer=1, n_head=2, d_model=16
+    )
     return GPT(config, seed=0).eval()
 
 
@@ -68,7 +73,9 @@ def test_effective_choices_counts_uniform_tokens_and_ignores_zeros(n):
 
 
 def test_token_log_probs_is_minus_the_cross_entropy(model):
-    idx = torch.randint(0, model.vocab_size, (3, 8), generator=torch.Generator().manual_seed(0))
+    idx = torch.randint(
+        0, model.vocab_size, (3, 8), generator=torch.Generator().manual_seed(0)
+    )
     logits, _ = model(idx[:, :-1])
     reference = -F.cross_entropy(logits.transpose(1, 2), idx[:, 1:], reduction="none")
     assert torch.allclose(token_log_probs(model, idx), reference, atol=1e-6)
@@ -79,10 +86,15 @@ def test_token_log_probs_is_minus_the_cross_entropy(model):
 def test_compare_decoders_scores_each_setting_per_prompt(model):
     prompts = [[1, 2, 3], [3, 2, 1]]
     settings = {"greedy": {"greedy": True}, "T = 1": {}, "top-k = 2": {"top_k": 2}}
-    results = compare_decoders(model, prompts, settings, n_samples=5, max_new_tokens=4, seed=3)
+    results = compare_decoders(
+        model, prompts, settings, n_samples=5, max_new_tokens=4, seed=3
+    )
     assert list(results) == list(settings)
-    batch = torch.tensor(prompts).repeat_interleave(5, dim=0)  # prompt 0 five times, then 1
-    greedy = generate(model, torch.tensor(prompts), 4, greedy=True).repeat_interleave(5, dim=0)
+    # prompt 0 five times, then 1
+    batch = torch.tensor(prompts).repeat_interleave(5, dim=0)
+    greedy = generate(model, torch.tensor(prompts), 4, greedy=True).repeat_interleave(
+        5, dim=0
+    )
     sampled = generate(model, batch, 4, seed=3, top_k=2)
     for name, out in [("greedy", greedy), ("top-k = 2", sampled)]:
         assert results[name]["distinct-2"].shape == (2,)
@@ -92,12 +104,17 @@ def test_compare_decoders_scores_each_setting_per_prompt(model):
             assert results[name]["distinct-2"][k] == distinct_n(out[rows, 3:], 2)
             expected = log_probs[rows].mean().item()
             assert results[name]["log-prob"][k] == pytest.approx(expected, abs=1e-6)
-    assert (results["greedy"]["distinct-2"] <= 3 / 15).all()  # one text of 3 pairs, 5 times
+    # one text of 3 pairs, 5 times
+    assert (results["greedy"]["distinct-2"] <= 3 / 15).all()
     assert results["greedy"]["log-prob"].mean() > results["T = 1"]["log-prob"].mean()
-    again = compare_decoders(model, prompts, {"T = 1": {}}, n_samples=5, max_new_tokens=4, seed=3)
+    again = compare_decoders(
+        model, prompts, {"T = 1": {}}, n_samples=5, max_new_tokens=4, seed=3
+    )
     for score in ("distinct-2", "log-prob"):  # the same seed, the same samples
         assert np.array_equal(again["T = 1"][score], results["T = 1"][score])
-    ones = compare_decoders(model, prompts, {"T = 1": {}}, n_samples=5, max_new_tokens=4, n=1)
+    ones = compare_decoders(
+        model, prompts, {"T = 1": {}}, n_samples=5, max_new_tokens=4, n=1
+    )
     assert list(ones["T = 1"]) == ["distinct-1", "log-prob"]
 
 
@@ -125,7 +142,8 @@ def test_mean_and_error_match_the_textbook_formulas(values):
 
 
 def test_paired_difference_cancels_what_the_items_share():
-    easy_hard = np.array([0.1, 0.9, 0.2, 0.8, 0.5])  # items differ a lot from each other
+    # items differ a lot from each other
+    easy_hard = np.array([0.1, 0.9, 0.2, 0.8, 0.5])
     a, b = easy_hard + 0.05 + np.array([0.0, 0.01, -0.01, 0.0, 0.005]), easy_hard
     diff, error, verdict = paired_difference(a, b)
     assert diff == pytest.approx(0.051) and verdict == "higher"
@@ -150,5 +168,6 @@ def test_first_token_hits_follow_the_temperature(model, tok):
         logits = next_token_logits(model, tok, f"<|endoftext|>\nQ: {question}\nA:")
         greedy.append(float(logits.argmax() == tok.encode(" " + answer)[0]))
     assert hits["greedy"] == sum(greedy) / 2
-    assert hits[0.01] == pytest.approx(hits["greedy"], abs=1e-3)  # a cold sampler is greedy
+    # a cold sampler is greedy
+    assert hits[0.01] == pytest.approx(hits["greedy"], abs=1e-3)
     assert 0 < hits[1.0] < 1

@@ -63,7 +63,8 @@ def test_repeated_ngram_fraction_counts_earlier_occurrences(ids, n):
 
 def test_repeated_ngram_fraction_sees_a_loop():
     loop = [7, 8, 9] * 10
-    assert repeated_ngram_fraction(loop, 3) == 25 / 28  # only the first 3 trigrams are new
+    # only the first 3 trigrams are new
+    assert repeated_ngram_fraction(loop, 3) == 25 / 28
     assert repeated_ngram_fraction(list(range(30)), 3) == 0.0
     with pytest.raises(TypeError):
         repeated_ngram_fraction([1, True, 2], 1)

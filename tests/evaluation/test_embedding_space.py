@@ -24,7 +24,9 @@ from stepbytoken.tokenizers import WordVocab
 
 
 def unit_rows(n: int, dim: int, seed: int) -> torch.Tensor:
-    return F.normalize(torch.randn(n, dim, generator=torch.Generator().manual_seed(seed)), dim=1)
+    return F.normalize(
+        torch.randn(n, dim, generator=torch.Generator().manual_seed(seed)), dim=1
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -35,7 +37,9 @@ def test_nearest_neighbours_match_a_brute_force_search(n, dim, seed):
     sims = x @ x.T
     found = nearest_neighbours(sims, k)
     for i, row in enumerate(found.tolist()):
-        others = sorted((j for j in range(n) if j != i), key=lambda j: -sims[i, j].item())
+        others = sorted(
+            (j for j in range(n) if j != i), key=lambda j: -sims[i, j].item()
+        )
         assert i not in row
         assert [sims[i, j].item() for j in row] == pytest.approx(
             [sims[i, j].item() for j in others[:k]]
@@ -45,7 +49,12 @@ def test_nearest_neighbours_match_a_brute_force_search(n, dim, seed):
 
 def test_nearest_neighbours_by_distance():
     x = torch.tensor([[0.0, 0.0], [1.0, 0.0], [5.0, 0.0], [5.5, 0.0]])
-    assert nearest_neighbours(-torch.cdist(x, x), k=1).flatten().tolist() == [1, 0, 3, 2]
+    assert nearest_neighbours(-torch.cdist(x, x), k=1).flatten().tolist() == [
+        1,
+        0,
+        3,
+        2,
+    ]
 
 
 def test_overlap_of_a_space_with_itself_is_one_and_with_a_random_space_about_chance():
@@ -72,7 +81,8 @@ def names():
 
 
 def test_same_label_share_counts_neighbours_among_labelled_words_only(names):
-    genders = {"ann": "f", "eve": "f", "bob": "m", "tom": "m", "zoe": "f"}  # sam unlabelled
+    # sam unlabelled
+    genders = {"ann": "f", "eve": "f", "bob": "m", "tom": "m", "zoe": "f"}
     assert same_label_share(names, genders, k=1) == 1.0
     # with 2 neighbours each word finds its own pair and one of the other pair
     assert same_label_share(names, genders, k=2) == 0.5
@@ -99,14 +109,26 @@ def test_offset_consistency_is_one_for_a_shared_direction_and_near_zero_for_rand
     ("call", "error", "message"),
     [
         (lambda: nearest_neighbours(torch.zeros(3, 2)), ValueError, "square"),
-        (lambda: nearest_neighbours(torch.zeros(3, 3), k=3), ValueError, "k must be an int in"),
-        (lambda: neighbour_overlap(torch.zeros(2, 2), torch.zeros(2, 2)), ValueError, "integer"),
+        (
+            lambda: nearest_neighbours(torch.zeros(3, 3), k=3),
+            ValueError,
+            "k must be an int in",
+        ),
+        (
+            lambda: neighbour_overlap(torch.zeros(2, 2), torch.zeros(2, 2)),
+            ValueError,
+            "integer",
+        ),
         (
             lambda: similarity_correlation(torch.zeros(3, 3), torch.zeros(4, 4)),
             ValueError,
             "same shape",
         ),
-        (lambda: nearest_neighbours([[0.0, 1.0], [1.0, 0.0]]), TypeError, "torch.Tensor"),
+        (
+            lambda: nearest_neighbours([[0.0, 1.0], [1.0, 0.0]]),
+            TypeError,
+            "torch.Tensor",
+        ),
     ],
 )
 def test_arguments_are_checked(call, error, message):

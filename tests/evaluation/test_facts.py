@@ -24,12 +24,15 @@ def test_heldout_answers_are_confident_inventions(ref, world):
     pairs = world.questions("heldout")[:12]
     answers = answer_questions(ref.model, ref.tokenizer, [q for q, _ in pairs])
     assert all(answers), answers  # it always answers something...
-    assert sum(a == b for a, (_, b) in zip(answers, pairs, strict=True)) <= 3  # ...mostly wrong
+    # ...mostly wrong
+    assert sum(a == b for a, (_, b) in zip(answers, pairs, strict=True)) <= 3
 
 
 def test_batched_answers_equal_one_at_a_time(ref, world):
     # Prompts of different lengths are answered in different batches; order must be kept.
-    questions = [q for q, _ in world.questions("train")[::97]] + ["What is Gorrund famous for?"]
+    questions = [q for q, _ in world.questions("train")[::97]] + [
+        "What is Gorrund famous for?"
+    ]
     lengths = {len(ref.tokenizer.encode(q)) for q in questions}
     assert len(lengths) > 1
     together = answer_questions(ref.model, ref.tokenizer, questions)

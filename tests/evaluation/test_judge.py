@@ -81,7 +81,8 @@ def test_politeness_and_concision():
     ex = example("Tolm")
     assert not judge(ex, "Tolm. Obviously.").rules["polite"]
     assert not judge(ex, "Tolm, what a SILLY question.").rules["polite"]
-    assert judge(ex, "Tolm, though it is small.").rules["polite"]  # "ugh" only as a word
+    # "ugh" only as a word
+    assert judge(ex, "Tolm, though it is small.").rules["polite"]
     long = "Tolm " + "is a fine town " * (MAX_WORDS // 4 + 1)
     assert not judge(ex, long).rules["concise"]
     assert not judge(ex, "It is Tolm. It is Tolm.").rules["concise"]

@@ -18,7 +18,9 @@ def test_token_probs_agree_with_a_full_forward_pass_in_chunks():
     model = MLPLanguageModel(30, context=3, d_embed=4, d_hidden=8)
     ids = torch.randint(30, (300,), generator=torch.Generator().manual_seed(1)).tolist()
     logits, _ = model(torch.tensor([ids]))
-    expected = torch.softmax(logits[0, :-1], -1).gather(1, torch.tensor(ids[1:])[:, None])[:, 0]
+    expected = torch.softmax(logits[0, :-1], -1).gather(
+        1, torch.tensor(ids[1:])[:, None]
+    )[:, 0]
     assert torch.allclose(token_probs(model, ids, chunk=37), expected, atol=1e-6)
 
 
@@ -26,7 +28,9 @@ def test_token_probs_agree_with_a_full_forward_pass_in_chunks():
 @given(st.lists(st.integers(0, 9), min_size=2, max_size=60), st.integers(1, 70))
 def test_the_chunk_size_does_not_change_the_probabilities(ids, chunk):
     model = MLPLanguageModel(10, context=3, d_embed=4, d_hidden=8, seed=2)
-    torch.testing.assert_close(token_probs(model, ids, chunk=chunk), token_probs(model, ids))
+    torch.testing.assert_close(
+        token_probs(model, ids, chunk=chunk), token_probs(model, ids)
+    )
 
 
 def test_gpt_scored_one_position_at_a_time_sees_at_most_block_size_tokens():
@@ -35,12 +39,15 @@ def test_gpt_scored_one_position_at_a_time_sees_at_most_block_size_tokens():
     ids = torch.randint(11, (12,), generator=torch.Generator().manual_seed(0)).tolist()
     with torch.no_grad():
         expected = [
-            torch.softmax(model(torch.tensor([ids[max(t - 4, 0) : t]]))[0][0, -1], -1)[ids[t]]
+            torch.softmax(model(torch.tensor([ids[max(t - 4, 0) : t]]))[0][0, -1], -1)[
+                ids[t]
+            ]
             for t in range(1, len(ids))
         ]
     torch.testing.assert_close(token_probs(model, ids, chunk=1), torch.stack(expected))
     with pytest.raises(ValueError, match="longer than block_size"):
-        token_probs(model, ids)  # a GPT refuses windows of chunk + block_size - 1 tokens
+        # a GPT refuses windows of chunk + block_size - 1 tokens
+        token_probs(model, ids)
 
 
 def test_ngram_probabilities_are_its_exact_counts():
@@ -48,15 +55,19 @@ def test_ngram_probabilities_are_its_exact_counts():
     ids = [5, 0, 1, 2, 4, 4, 3]
     probs = token_probs(model, ids)
     assert probs.dtype == torch.float64
-    assert probs.tolist() == [model.prob(ids[max(t - 2, 0) : t], ids[t]) for t in range(1, 7)]
+    assert probs.tolist() == [
+        model.prob(ids[max(t - 2, 0) : t], ids[t]) for t in range(1, 7)
+    ]
     # the same number as exp of numpy's mean log-probability (what chapter 1 first computed)
-    assert perplexity(model, ids) == math.exp(-float(np.log(model.token_probs(ids)).mean()))
+    assert perplexity(model, ids) == math.exp(
+        -float(np.log(model.token_probs(ids)).mean())
+    )
 
 
 def test_perplexity_of_a_uniform_model_is_the_vocabulary_size():
-    assert perplexity(NGramModel(1, 8, smoothing="add-k", k=1.0).fit([]), [0, 1, 2, 3, 4]) == (
-        pytest.approx(8.0)
-    )
+    assert perplexity(
+        NGramModel(1, 8, smoothing="add-k", k=1.0).fit([]), [0, 1, 2, 3, 4]
+    ) == (pytest.approx(8.0))
     mlp = MLPLanguageModel(8, context=2)
     with torch.no_grad():
         mlp.output.weight.zero_()  # every token gets the same score

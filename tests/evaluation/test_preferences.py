@@ -24,7 +24,9 @@ def world():
     return make_world(0)
 
 
-@pytest.mark.parametrize(("split", "templates"), [("train", "train"), ("unseen", "heldout")])
+@pytest.mark.parametrize(
+    ("split", "templates"), [("train", "train"), ("unseen", "heldout")]
+)
 def test_pairs_differ_in_exactly_the_flawed_rule(world, split, templates):
     pairs = preference_pairs(world, 300, split=split, templates=templates, seed=1)
     assert len(pairs) == 300 and set(Counter(p.flaw for p in pairs)) == set(FLAWS)
@@ -32,7 +34,9 @@ def test_pairs_differ_in_exactly_the_flawed_rule(world, split, templates):
         assert p.chosen == p.example.final and p.chosen != p.rejected
         assert p.chosen_verdict.score == 1.0 > p.rejected_verdict.score
         differ = [
-            r for r, ok in p.chosen_verdict.rules.items() if ok != p.rejected_verdict.rules[r]
+            r
+            for r, ok in p.chosen_verdict.rules.items()
+            if ok != p.rejected_verdict.rules[r]
         ]
         assert differ == [FLAWED_RULE[p.flaw]]
 
@@ -47,7 +51,9 @@ def test_training_pairs_never_mention_held_out_names(world):
 def test_deterministic_and_checked(world):
     assert preference_pairs(world, 20, seed=3) == preference_pairs(world, 20, seed=3)
     assert preference_pairs(world, 20, seed=3) != preference_pairs(world, 20, seed=4)
-    assert {p.example.kind for p in preference_pairs(world, 10, kinds=("tool",))} == {"tool"}
+    assert {p.example.kind for p in preference_pairs(world, 10, kinds=("tool",))} == {
+        "tool"
+    }
     with pytest.raises(TypeError, match="World"):
         preference_pairs("world", 10)
     with pytest.raises(ValueError, match="kind"):

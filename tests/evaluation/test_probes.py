@@ -22,11 +22,18 @@ from stepbytoken.nn import GPT, GPTConfig
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world import DOC_SEPARATOR
 
-GENDERS = {"Ada": "female", "Bo": "male", "Cy": "male", "Ann": "female", "Anna": "female"}
+GENDERS = {
+    "Ada": "female",
+    "Bo": "male",
+    "Cy": "male",
+    "Ann": "female",
+    "Anna": "female",
+}
 STORIES = [
     "Ada met Bo. Then she left, and he stayed. She was tired.",  # three real tests
     "Bo met Cy. He waved.",  # only men: no test
-    "He slept. Then Anna saw Bo, and she smiled.",  # first He has nobody named before it
+    # first He has nobody named before it
+    "He slept. Then Anna saw Bo, and she smiled.",
     "Ann and Cy ate. Later she sang. He said she sang well.",
 ]
 
@@ -50,9 +57,15 @@ def cases(tokenizer):
     return pronoun_cases(STORIES, tokenizer, GENDERS, block_size=64)
 
 
-def test_only_pronouns_after_both_genders_are_cases_with_the_right_referent(cases, tokenizer):
+def test_only_pronouns_after_both_genders_are_cases_with_the_right_referent(
+    cases, tokenizer
+):
     found = [
-        (tokenizer.decode(c.ids[c.query : c.query + 1]).strip(), c.referent, c.most_recent)
+        (
+            tokenizer.decode(c.ids[c.query : c.query + 1]).strip(),
+            c.referent,
+            c.most_recent,
+        )
         for c in cases
     ]
     assert found == [
@@ -83,7 +96,11 @@ def test_pronoun_pattern_counts_whole_words_only():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.lists(st.integers(0, 50), min_size=1, max_size=6), min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.lists(st.integers(0, 50), min_size=1, max_size=6), min_size=1, max_size=5
+    )
+)
 def test_pad_batch_keeps_every_list_and_pads_the_rest(id_lists):
     idx = pad_batch(id_lists, pad_id=99)
     assert idx.shape == (len(id_lists), max(map(len, id_lists)))
@@ -99,7 +116,9 @@ def test_probe_matches_reading_each_story_alone(model, cases):
         for layer, m in enumerate(maps):
             strongest = m[0, :, c.query, : c.query].argmax(dim=-1)
             assert probe.strongest[n, layer].tolist() == strongest.tolist()
-            assert probe.found[n, layer].tolist() == [int(s) in c.targets for s in strongest]
+            assert probe.found[n, layer].tolist() == [
+                int(s) in c.targets for s in strongest
+            ]
     # weight on the previous token: every position after the first, each story up to its last case
     total, top, uniform, count = 0.0, 0.0, 0.0, 0
     for ids, ns in stories_of(cases).items():

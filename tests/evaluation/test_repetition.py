@@ -51,10 +51,15 @@ def test_refuses_what_cannot_be_measured(model):
     ("probs", "trend"),
     [
         ([0.254, 0.597, 0.597, 0.594, 0.588, 0.573, 0.573], "rises then stays"),
-        ([0.241, 0.524, 0.519, 0.466, 0.418, 0.396, 0.366, 0.353, 0.357], "rises then falls"),
-        ([0.0016, 0.0024, 0.0029, 0.0033, 0.0027], "never copied"),  # doubles, still never copied
+        (
+            [0.241, 0.524, 0.519, 0.466, 0.418, 0.396, 0.366, 0.353, 0.357],
+            "rises then falls",
+        ),
+        # doubles, still never copied
+        ([0.0016, 0.0024, 0.0029, 0.0033, 0.0027], "never copied"),
         ([0.2, 0.4, 0.6, 0.8], "keeps rising"),
-        ([0.2, 0.6, 0.64], "rises then stays"),  # last is the peak, but within the tolerance
+        # last is the peak, but within the tolerance
+        ([0.2, 0.6, 0.64], "rises then stays"),
         ([0.9, 0.905], "never copied"),  # 0.905 < 0.9 + 0.1 * (1 - 0.9)
         ([0.5, 0.6, 0.7], "keeps rising"),
         ([0.5, 0.2, 0.1], "never copied"),
@@ -74,7 +79,9 @@ def test_copy_trend_options_and_checks():
         copy_trend([0.5])
     with pytest.raises(ValueError, match=r"probabilities in \(0, 1\]"):
         copy_trend([0.5, 0.0])
-    with pytest.raises(ValueError, match=r"min_gain must be a finite number in \(0, 1\]"):
+    with pytest.raises(
+        ValueError, match=r"min_gain must be a finite number in \(0, 1\]"
+    ):
         copy_trend([0.2, 0.4], min_gain=0)
     with pytest.raises(ValueError, match="tolerance must be a finite number"):
         copy_trend([0.2, 0.4], tolerance=1.0)
@@ -103,16 +110,22 @@ def test_find_loop_matches_the_definition(prefix, block, turns, extra):
     if expected is None:
         assert loop is None
     else:
-        assert (loop.start, loop.period, loop.length) == (*expected, len(ids) - expected[0])
+        assert (loop.start, loop.period, loop.length) == (
+            *expected,
+            len(ids) - expected[0],
+        )
         tail = ids[loop.start :]
-        assert all(tail[i] == tail[i + loop.period] for i in range(len(tail) - loop.period))
+        assert all(
+            tail[i] == tail[i + loop.period] for i in range(len(tail) - loop.period)
+        )
     if turns >= 2:  # the planted loop is found, or one that starts earlier
         assert loop is not None and loop.start <= len(prefix)
 
 
 def test_find_loop_finds_the_whole_loop_not_a_phrase_inside_it():
     phrase, other = [1, 2, 3], [9]
-    turn = other + phrase * 3  # a loop of 10 tokens that repeats a 3-token phrase inside it
+    # a loop of 10 tokens that repeats a 3-token phrase inside it
+    turn = other + phrase * 3
     ids = [5, 6] + turn * 3
     loop = find_loop(ids)
     assert loop == Loop(start=2, period=10, length=30)

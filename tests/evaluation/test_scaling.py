@@ -40,7 +40,9 @@ def test_matches_the_breakdown_without_embeddings(
 def test_width_grows_the_count_and_embeddings_are_left_out():
     counts = []
     for d_model in (8, 16):
-        model = GPT(GPTConfig(vocab_size=50, block_size=8, n_layer=1, n_head=2, d_model=d_model))
+        model = GPT(
+            GPTConfig(vocab_size=50, block_size=8, n_layer=1, n_head=2, d_model=d_model)
+        )
         embeddings = model.wte.weight.numel() + model.wpe.weight.numel()
         assert non_embedding_parameters(model) == count_parameters(model) - embeddings
         counts.append(non_embedding_parameters(model))

@@ -24,13 +24,18 @@ def brute_force_nucleus(probs: list[float], p: float) -> int:
     """Size of the smallest subset of tokens whose probabilities sum to >= p (by enumeration)."""
     n = len(probs)
     for size in range(1, n + 1):
-        if any(sum(probs[i] for i in c) >= p for c in itertools.combinations(range(n), size)):
+        if any(
+            sum(probs[i] for i in c) >= p
+            for c in itertools.combinations(range(n), size)
+        ):
             return size
     return n
 
 
 logit_rows = st.lists(
-    st.floats(min_value=-8, max_value=8, allow_nan=False, width=32), min_size=1, max_size=8
+    st.floats(min_value=-8, max_value=8, allow_nan=False, width=32),
+    min_size=1,
+    max_size=8,
 )
 tied_logit_rows = st.lists(st.integers(-2, 2).map(float), min_size=1, max_size=12)
 
@@ -47,13 +52,20 @@ def test_temperature_divides_logits():
 
 @pytest.mark.parametrize("temperature", [0, 0.0, -1.0])
 def test_temperature_zero_or_negative_points_to_greedy(temperature):
-    with pytest.raises(ValueError, match="temperature must be > 0.*use greedy decoding"):
+    with pytest.raises(
+        ValueError, match="temperature must be > 0.*use greedy decoding"
+    ):
         apply_temperature(torch.zeros(3), temperature)
 
 
 @pytest.mark.parametrize(
     "temperature, error",
-    [(math.nan, ValueError), (math.inf, ValueError), (True, TypeError), ("1", TypeError)],
+    [
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+        (True, TypeError),
+        ("1", TypeError),
+    ],
 )
 def test_temperature_bad_values(temperature, error):
     with pytest.raises(error, match="temperature"):
@@ -62,7 +74,10 @@ def test_temperature_bad_values(temperature, error):
 
 def test_lower_temperature_sharpens_and_tends_to_greedy():
     logits = torch.tensor([1.0, 2.5, 2.0, -1.0])
-    top = [float(next_token_distribution(logits, temperature=t)[1]) for t in (5, 1, 0.3, 0.05)]
+    top = [
+        float(next_token_distribution(logits, temperature=t)[1])
+        for t in (5, 1, 0.3, 0.05)
+    ]
     assert top == sorted(top) and top[0] < 0.4
     assert top[-1] > 0.999
     # Far below any sensible temperature: still a valid one-hot, no overflow to NaN.
@@ -107,7 +122,9 @@ def test_top_k_rows_are_independent_and_k_above_vocab_keeps_all():
     assert torch.equal(top_k_filter(logits, 100), logits)
 
 
-@pytest.mark.parametrize("k, error", [(0, ValueError), (-3, ValueError), (2.0, TypeError)])
+@pytest.mark.parametrize(
+    "k, error", [(0, ValueError), (-3, ValueError), (2.0, TypeError)]
+)
 def test_top_k_bad_k(k, error):
     with pytest.raises(error, match="top_k"):
         top_k_filter(torch.zeros(5), k)
@@ -147,7 +164,9 @@ def test_top_p_ties_go_to_the_lower_id():
     assert filtered.isfinite().tolist() == [True, True, False, False]
 
 
-@pytest.mark.parametrize("p, error", [(0.0, ValueError), (1.5, ValueError), ("0.5", TypeError)])
+@pytest.mark.parametrize(
+    "p, error", [(0.0, ValueError), (1.5, ValueError), ("0.5", TypeError)]
+)
 def test_top_p_bad_p(p, error):
     with pytest.raises(error, match="top_p"):
         top_p_filter(torch.zeros(5), p)
@@ -159,7 +178,9 @@ def test_top_p_bad_p(p, error):
 
 def test_next_token_distribution_defaults_to_softmax_and_applies_filters_in_order():
     logits = torch.randn(3, 9, generator=torch.Generator().manual_seed(1))
-    torch.testing.assert_close(next_token_distribution(logits), torch.softmax(logits, -1))
+    torch.testing.assert_close(
+        next_token_distribution(logits), torch.softmax(logits, -1)
+    )
     probs = next_token_distribution(logits, temperature=0.7, top_k=5, top_p=0.8)
     torch.testing.assert_close(probs.sum(-1), torch.ones(3))
     expected = torch.softmax(top_p_filter(top_k_filter(logits / 0.7, 5), 0.8), dim=-1)

@@ -24,10 +24,14 @@ from stepbytoken.nn import NGramModel
 class Bigram(nn.Module):
     """A lookup table of next-token logits that records how it was called."""
 
-    def __init__(self, vocab_size: int = 7, seed: int = 0, block_size: int | None = None):
+    def __init__(
+        self, vocab_size: int = 7, seed: int = 0, block_size: int | None = None
+    ):
         super().__init__()
         generator = torch.Generator().manual_seed(seed)
-        self.table = nn.Parameter(torch.randn(vocab_size, vocab_size, generator=generator))
+        self.table = nn.Parameter(
+            torch.randn(vocab_size, vocab_size, generator=generator)
+        )
         self.vocab_size, self.block_size = vocab_size, block_size
         self.seen_training: list[bool] = []
         self.seen_grad: list[bool] = []
@@ -87,7 +91,12 @@ def test_generate_is_deterministic_and_seed_equals_generator():
     prompt = torch.tensor([[0, 1], [2, 3]])
     a = generate(model, prompt, 20, seed=5, temperature=0.9, top_k=4)
     b = generate(
-        model, prompt, 20, generator=torch.Generator().manual_seed(5), temperature=0.9, top_k=4
+        model,
+        prompt,
+        20,
+        generator=torch.Generator().manual_seed(5),
+        temperature=0.9,
+        top_k=4,
     )
     c = generate(model, prompt, 20, seed=6, temperature=0.9, top_k=4)
     assert a.shape == (2, 22) and torch.equal(a[:, :2], prompt)
@@ -99,18 +108,26 @@ def test_generate_matches_a_manual_sampling_loop():
     # Reference: call the model and sample_next step by step with the same generator.
     model = Bigram(vocab_size=9, seed=3)
     options = dict(temperature=1.3, top_p=0.9)
-    out = generate(model, [4], 15, generator=torch.Generator().manual_seed(11), **options)
+    out = generate(
+        model, [4], 15, generator=torch.Generator().manual_seed(11), **options
+    )
     generator = torch.Generator().manual_seed(11)
     idx = torch.tensor([[4]])
     for _ in range(15):
         logits = model(idx)[0][:, -1, :].detach()
-        idx = torch.cat([idx, sample_next(logits, generator=generator, **options)[:, None]], 1)
+        idx = torch.cat(
+            [idx, sample_next(logits, generator=generator, **options)[:, None]], 1
+        )
     assert out.tolist() == idx[0].tolist()
 
 
 @pytest.mark.parametrize(
     "options",
-    [{"greedy": True}, {"seed": 0}, {"seed": 1, "temperature": 0.5, "top_k": 3, "top_p": 0.9}],
+    [
+        {"greedy": True},
+        {"seed": 0},
+        {"seed": 1, "temperature": 0.5, "top_k": 3, "top_p": 0.9},
+    ],
 )
 def test_stream_and_generation_steps_agree_with_generate(options):
     model = Bigram()
@@ -138,7 +155,9 @@ def test_generation_steps_record_the_distribution():
         torch.testing.assert_close(s.model_probs, torch.softmax(logits, -1))
         assert s.prob == pytest.approx(float(s.probs[s.token]))
         assert s.prob > 0
-        assert len(s.top_ids) == 3 and list(s.top_probs) == sorted(s.top_probs, reverse=True)
+        assert len(s.top_ids) == 3 and list(s.top_probs) == sorted(
+            s.top_probs, reverse=True
+        )
         assert s.top_ids[0] == int(s.probs.argmax())
 
 
@@ -189,12 +208,23 @@ def test_models_that_are_not_modules_and_one_dimensional_prompts():
 
 
 def test_stop_token_ends_generation_and_pads_finished_rows():
-    assert generate(counter, [0], 10, greedy=True, stop_token=3).tolist() == [0, 1, 2, 3]
+    assert generate(counter, [0], 10, greedy=True, stop_token=3).tolist() == [
+        0,
+        1,
+        2,
+        3,
+    ]
     assert list(stream(counter, [0], 10, greedy=True, stop_token=3)) == [1, 2, 3]
     batch = generate(counter, torch.tensor([[2], [0]]), 10, greedy=True, stop_token=3)
     assert batch.tolist() == [[2, 3, 3, 3], [0, 1, 2, 3]]
     # Never produced: generation runs to max_new_tokens.
-    assert generate(counter, [0], 4, greedy=True, stop_token=99).tolist() == [0, 1, 2, 3, 4]
+    assert generate(counter, [0], 4, greedy=True, stop_token=99).tolist() == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
 
 
 def test_global_rng_is_not_used_by_generation():
@@ -232,7 +262,8 @@ def test_generation_argument_errors_are_raised_eagerly():
 def test_a_model_with_the_wrong_output_shape_is_explained():
     class Flat(Counter):
         def __call__(self, idx, targets=None):
-            return torch.zeros(idx.shape[0], 5), None  # (B, V): the time axis is missing
+            # (B, V): the time axis is missing
+            return torch.zeros(idx.shape[0], 5), None
 
     with pytest.raises(ValueError, match=r"\(B, T, vocab_size\)"):
         generate(Flat(), [0], 1, greedy=True)
@@ -245,7 +276,9 @@ def test_a_model_returning_only_the_last_position_works():
             return logits[:, [-1], :], None
 
     full, last = Bigram(seed=2), LastOnly(seed=2)
-    assert torch.equal(generate(full, [1, 4], 8, seed=3), generate(last, [1, 4], 8, seed=3))
+    assert torch.equal(
+        generate(full, [1, 4], 8, seed=3), generate(last, [1, 4], 8, seed=3)
+    )
 
 
 def test_an_ngram_model_generates_through_the_same_loop():

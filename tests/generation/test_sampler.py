@@ -20,7 +20,10 @@ def chi_square(counts: torch.Tensor, probs: torch.Tensor) -> float:
         ({}, [0.5, 0.25, 0.15, 0.1]),
         ({"top_k": 2}, [2 / 3, 1 / 3, 0.0, 0.0]),
         ({"top_p": 0.85}, [0.5 / 0.9, 0.25 / 0.9, 0.15 / 0.9, 0.0]),
-        ({"temperature": 0.5}, [0.25 / 0.345, 0.0625 / 0.345, 0.0225 / 0.345, 0.01 / 0.345]),
+        (
+            {"temperature": 0.5},
+            [0.25 / 0.345, 0.0625 / 0.345, 0.0225 / 0.345, 0.01 / 0.345],
+        ),
     ],
 )
 def test_sampling_frequencies_match_the_distribution(options, expected):
@@ -28,7 +31,9 @@ def test_sampling_frequencies_match_the_distribution(options, expected):
     expected = torch.tensor(expected)
     torch.testing.assert_close(next_token_distribution(logits, **options), expected)
     n = 20_000
-    ids = sample_next(logits.expand(n, 4), generator=torch.Generator().manual_seed(0), **options)
+    ids = sample_next(
+        logits.expand(n, 4), generator=torch.Generator().manual_seed(0), **options
+    )
     counts = torch.bincount(ids, minlength=4).float()
     assert counts[expected == 0].sum() == 0  # removed tokens are never drawn
     # 3 degrees of freedom: 16.27 is the 0.1% critical value (the draw is seeded, so no flakes).
@@ -41,7 +46,9 @@ def test_sample_next_shapes_determinism_and_global_rng():
     first = sample_next(logits, seed=7)
     assert first.shape == (5,) and first.dtype == torch.int64
     assert torch.equal(first, sample_next(logits, seed=7))
-    assert torch.equal(first, sample_next(logits, generator=torch.Generator().manual_seed(7)))
+    assert torch.equal(
+        first, sample_next(logits, generator=torch.Generator().manual_seed(7))
+    )
     unseeded = sample_next(logits)  # fresh entropy, never the global generator
     assert unseeded.shape == (5,)
     assert torch.equal(state, torch.get_rng_state())
@@ -56,7 +63,9 @@ def test_different_seeds_give_different_draws():
 def test_greedy_takes_the_lowest_id_on_ties_and_ignores_filters():
     logits = torch.tensor([[0.0, 2.0, 2.0], [1.0, 0.0, 1.0]])
     assert sample_next(logits, greedy=True).tolist() == [1, 0]
-    assert sample_next(logits, greedy=True, temperature=0.1, top_k=1, top_p=0.1).tolist() == [1, 0]
+    assert sample_next(
+        logits, greedy=True, temperature=0.1, top_k=1, top_p=0.1
+    ).tolist() == [1, 0]
     with pytest.raises(ValueError, match="temperature"):
         sample_next(logits, greedy=True, temperature=0)
 

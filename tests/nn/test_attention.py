@@ -36,7 +36,9 @@ def test_causal_mask_is_lower_triangular(T: int) -> None:
             assert bool(mask[i, j]) == (j <= i)
 
 
-@pytest.mark.parametrize("T, error", [(0, ValueError), (-3, ValueError), (2.0, TypeError)])
+@pytest.mark.parametrize(
+    "T, error", [(0, ValueError), (-3, ValueError), (2.0, TypeError)]
+)
 def test_causal_mask_rejects_bad_length(T: object, error: type[Exception]) -> None:
     with pytest.raises(error, match="T must be an int >= 1"):
         causal_mask(T)  # type: ignore[arg-type]
@@ -64,7 +66,9 @@ def test_sdpa_matches_torch(
     expected = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
     torch.testing.assert_close(out, expected, atol=ATOL, rtol=1e-5)
     assert weights.shape == (*batch, T, T)
-    torch.testing.assert_close(weights.sum(-1), torch.ones(*batch, T), atol=ATOL, rtol=0)
+    torch.testing.assert_close(
+        weights.sum(-1), torch.ones(*batch, T), atol=ATOL, rtol=0
+    )
     if causal:
         above = ~causal_mask(T)
         assert torch.all(weights[..., above] == 0)
@@ -72,7 +76,11 @@ def test_sdpa_matches_torch(
 
 def test_sdpa_cross_attention_with_mask_and_scale_matches_torch() -> None:
     # (B, n_head, T_q, d) against T_k = 6 keys, with a boolean mask broadcast over batch and heads
-    q, k, v = randn(2, 3, 4, 8, seed=1), randn(2, 3, 6, 8, seed=2), randn(2, 3, 6, 5, seed=3)
+    q, k, v = (
+        randn(2, 3, 4, 8, seed=1),
+        randn(2, 3, 6, 8, seed=2),
+        randn(2, 3, 6, 5, seed=3),
+    )
     mask = randn(4, 6, seed=4) > -0.5
     mask[:, 0] = True  # keep every row with at least one allowed key
     out, weights = scaled_dot_product_attention(q, k, v, mask=mask, scale=0.3)
@@ -109,11 +117,27 @@ def test_sdpa_default_scale_is_inverse_sqrt_d() -> None:
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        (dict(q=randn(3, 4), k=randn(3, 5), v=randn(3, 4)), ValueError, "same last dimension"),
-        (dict(q=randn(3, 4), k=randn(3, 4), v=randn(2, 4)), ValueError, "same number of positions"),
-        (dict(q=randn(2, 3, 4), k=randn(3, 3, 4), v=randn(3, 3, 4)), ValueError, "broadcastable"),
+        (
+            dict(q=randn(3, 4), k=randn(3, 5), v=randn(3, 4)),
+            ValueError,
+            "same last dimension",
+        ),
+        (
+            dict(q=randn(3, 4), k=randn(3, 4), v=randn(2, 4)),
+            ValueError,
+            "same number of positions",
+        ),
+        (
+            dict(q=randn(2, 3, 4), k=randn(3, 3, 4), v=randn(3, 3, 4)),
+            ValueError,
+            "broadcastable",
+        ),
         (dict(q=randn(4), k=randn(4), v=randn(4)), ValueError, "at least 2 dims"),
-        (dict(q=[[1.0]], k=randn(1, 1), v=randn(1, 1)), TypeError, "q must be a torch.Tensor"),
+        (
+            dict(q=[[1.0]], k=randn(1, 1), v=randn(1, 1)),
+            TypeError,
+            "q must be a torch.Tensor",
+        ),
         (
             dict(q=torch.ones(2, 2, dtype=torch.long), k=randn(2, 2), v=randn(2, 2)),
             ValueError,
@@ -125,12 +149,22 @@ def test_sdpa_default_scale_is_inverse_sqrt_d() -> None:
             "causal=True needs as many queries as keys",
         ),
         (
-            dict(q=randn(3, 4), k=randn(3, 4), v=randn(3, 4), mask=torch.ones(4, 4).bool()),
+            dict(
+                q=randn(3, 4),
+                k=randn(3, 4),
+                v=randn(3, 4),
+                mask=torch.ones(4, 4).bool(),
+            ),
             ValueError,
             "does not broadcast",
         ),
         (
-            dict(q=randn(3, 4), k=randn(3, 4), v=randn(3, 4), mask=torch.ones(3, 3).long()),
+            dict(
+                q=randn(3, 4),
+                k=randn(3, 4),
+                v=randn(3, 4),
+                mask=torch.ones(3, 3).long(),
+            ),
             TypeError,
             "bool or floating-point",
         ),
@@ -151,7 +185,9 @@ def test_sdpa_errors(kwargs: dict, error: type[Exception], message: str) -> None
 
 def torch_mha_like(attn: MultiHeadAttention, bias: bool) -> torch.nn.MultiheadAttention:
     """A torch.nn.MultiheadAttention holding the same weights as ``attn``."""
-    ref = torch.nn.MultiheadAttention(attn.d_model, attn.n_head, bias=bias, batch_first=True)
+    ref = torch.nn.MultiheadAttention(
+        attn.d_model, attn.n_head, bias=bias, batch_first=True
+    )
     with torch.no_grad():
         ref.in_proj_weight.copy_(attn.c_attn.weight)
         ref.out_proj.weight.copy_(attn.c_proj.weight)
@@ -162,7 +198,9 @@ def torch_mha_like(attn: MultiHeadAttention, bias: bool) -> torch.nn.MultiheadAt
 
 
 @pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize("d_model, n_head, B, T", [(8, 1, 1, 1), (12, 3, 2, 7), (16, 4, 3, 5)])
+@pytest.mark.parametrize(
+    "d_model, n_head, B, T", [(8, 1, 1, 1), (12, 3, 2, 7), (16, 4, 3, 5)]
+)
 def test_mha_matches_torch_multihead_attention(
     d_model: int, n_head: int, B: int, T: int, bias: bool
 ) -> None:
@@ -174,7 +212,12 @@ def test_mha_matches_torch_multihead_attention(
     x = randn(B, T, d_model, seed=1)
 
     expected, expected_weights = ref(
-        x, x, x, attn_mask=~causal_mask(T), need_weights=True, average_attn_weights=False
+        x,
+        x,
+        x,
+        attn_mask=~causal_mask(T),
+        need_weights=True,
+        average_attn_weights=False,
     )
     fast = attn(x)
     slow, weights = attn(x, return_weights=True)
@@ -220,7 +263,12 @@ def test_mha_gradients_reach_every_parameter() -> None:
         ((0, 1), {}, ValueError, "d_model must be an int >= 1"),
         ((8, 2), {"bias": 1}, TypeError, "bias must be a bool"),
         ((8, 2), {"rope": RotaryEmbedding(8, 4)}, ValueError, "rope.d_head must equal"),
-        ((8, 2), {"dropout": 1.0}, ValueError, r"dropout must be a finite number in \[0, 1\)"),
+        (
+            (8, 2),
+            {"dropout": 1.0},
+            ValueError,
+            r"dropout must be a finite number in \[0, 1\)",
+        ),
     ],
 )
 def test_mha_constructor_errors(
@@ -243,7 +291,8 @@ def test_a_non_finite_scale_is_refused(scale):
 
 
 @pytest.mark.parametrize(
-    "mask", [torch.tensor([[True, False], [False, False]]), torch.full((2, 2), float("-inf"))]
+    "mask",
+    [torch.tensor([[True, False], [False, False]]), torch.full((2, 2), float("-inf"))],
 )
 def test_a_mask_that_leaves_a_query_nothing_is_refused(mask):
     q = torch.ones(2, 4)

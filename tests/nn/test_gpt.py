@@ -63,7 +63,11 @@ def config_from_option(option: tuple, **overrides: object) -> GPTConfig:
 def test_config_defaults() -> None:
     config = tiny()
     assert config.d_ff == 64 and config.d_head == 8
-    assert (config.norm, config.positions, config.mlp) == ("layernorm", "learned", "gelu")
+    assert (config.norm, config.positions, config.mlp) == (
+        "layernorm",
+        "learned",
+        "gelu",
+    )
     assert config.bias and config.tie_weights and config.residual and config.use_norm
     assert tiny(d_ff=10).d_ff == 10
 
@@ -84,8 +88,16 @@ def test_gpt2_small_config() -> None:
         ({"n_layer": 2.0}, TypeError, "n_layer must be an int >= 1"),
         ({"n_head": True}, TypeError, "n_head must be an int >= 1"),
         ({"d_ff": 0}, ValueError, "d_ff must be an int >= 1"),
-        ({"mlp": "relu"}, ValueError, "mlp must be one of 'gelu', 'swiglu', got 'relu'"),
-        ({"norm": "batchnorm"}, ValueError, "norm must be one of 'layernorm', 'rmsnorm', got"),
+        (
+            {"mlp": "relu"},
+            ValueError,
+            "mlp must be one of 'gelu', 'swiglu', got 'relu'",
+        ),
+        (
+            {"norm": "batchnorm"},
+            ValueError,
+            "norm must be one of 'layernorm', 'rmsnorm', got",
+        ),
         (
             {"positions": "alibi"},
             ValueError,
@@ -98,7 +110,9 @@ def test_gpt2_small_config() -> None:
         ({"dropout": -0.1}, ValueError, r"dropout must be a finite number in \[0, 1\)"),
     ],
 )
-def test_config_validation(overrides: dict, error: type[Exception], message: str) -> None:
+def test_config_validation(
+    overrides: dict, error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         tiny(**overrides)
 
@@ -137,7 +151,8 @@ def test_swiglu_is_silu_of_the_gate_times_the_values_projected_back() -> None:
     W3, b3 = swiglu.c_fc.weight.T, swiglu.c_fc.bias
     W2, b2 = swiglu.c_proj.weight.T, swiglu.c_proj.bias  # (10, 6), (6,)
     z = x @ W1 + b1
-    by_hand = (z / (1 + torch.exp(-z)) * (x @ W3 + b3)) @ W2 + b2  # silu(z) = z * sigmoid(z)
+    # silu(z) = z * sigmoid(z)
+    by_hand = (z / (1 + torch.exp(-z)) * (x @ W3 + b3)) @ W2 + b2
     torch.testing.assert_close(swiglu(x), by_hand)
     assert swiglu(torch.zeros(2, 5, 6)).shape == (2, 5, 6)
 
@@ -161,7 +176,9 @@ def test_swiglu_model_trains_and_its_down_projection_is_scaled() -> None:
     idx = random_idx(config, 2, 8)
     _, loss = model(idx, random_idx(config, 2, 8, seed=1))
     loss.backward()
-    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+    assert all(
+        p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters()
+    )
 
 
 def test_block_without_residual_replaces_the_stream() -> None:
@@ -238,7 +255,10 @@ def test_same_seed_same_weights_and_global_rng_untouched() -> None:
     a, b, c = GPT(tiny(), seed=5), GPT(tiny(), seed=5), GPT(tiny(), seed=6)
     assert torch.equal(torch.get_rng_state(), state)
     for (name, pa), pb, pc in zip(
-        a.state_dict().items(), b.state_dict().values(), c.state_dict().values(), strict=True
+        a.state_dict().items(),
+        b.state_dict().values(),
+        c.state_dict().values(),
+        strict=True,
     ):
         assert torch.equal(pa, pb), name
         if name.endswith(".weight") and pa.ndim == 2:
@@ -331,10 +351,16 @@ def test_dropout_is_off_in_eval_mode() -> None:
 @pytest.mark.parametrize("positions", ["learned", "rope"])
 def test_tiny_model_memorises_a_repeated_sequence(positions: str) -> None:
     config = GPTConfig(
-        vocab_size=16, block_size=16, n_layer=2, n_head=2, d_model=32, positions=positions
+        vocab_size=16,
+        block_size=16,
+        n_layer=2,
+        n_head=2,
+        d_model=32,
+        positions=positions,
     )
     model = GPT(config, seed=0)
-    pattern = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6, 5])  # "1" is followed by 4 or 5: needs context
+    # "1" is followed by 4 or 5: needs context
+    pattern = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6, 5])
     seq = pattern.repeat(2)[:17]
     idx, targets = seq[:-1][None, :], seq[1:][None, :]
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.0)
@@ -355,7 +381,10 @@ def test_gpt_follows_the_language_model_interface() -> None:
     config = tiny()
     model = GPT(config)
     assert isinstance(model, LanguageModel)
-    assert (model.vocab_size, model.block_size) == (config.vocab_size, config.block_size)
+    assert (model.vocab_size, model.block_size) == (
+        config.vocab_size,
+        config.block_size,
+    )
 
 
 @pytest.mark.parametrize(

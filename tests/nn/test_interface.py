@@ -40,7 +40,9 @@ def test_every_model_follows_the_interface(name: str) -> None:
     assert logits.shape == (2, 3, V) and logits.is_floating_point() and loss is None
     targets = torch.tensor([[1, 2, 3], [4, 5, 6]])
     logits, loss = model(idx, targets=targets)
-    expected = torch.nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
+    expected = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, V), targets.reshape(-1)
+    )
     assert loss.shape == () and loss.item() == pytest.approx(expected.item(), rel=1e-6)
 
 

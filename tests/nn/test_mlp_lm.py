@@ -38,7 +38,9 @@ def test_loss_matches_cross_entropy_and_starts_near_uniform():
 def test_training_learns_a_deterministic_sequence():
     data = torch.tensor([0, 1, 2, 3, 4] * 200)
     model = MLPLanguageModel(5, context=2, d_embed=8, d_hidden=32, seed=0)
-    config = TrainConfig(steps=150, batch_size=8, block_size=8, lr=1e-2, eval_every=150, seed=0)
+    config = TrainConfig(
+        steps=150, batch_size=8, block_size=8, lr=1e-2, eval_every=150, seed=0
+    )
     train(model, data, config=config)
     assert perplexity(model, data[:50].tolist()) < 1.2
 
@@ -51,7 +53,9 @@ def test_follows_the_language_model_interface():
 
 def test_same_seed_same_weights():
     a, b = MLPLanguageModel(10, seed=3), MLPLanguageModel(10, seed=3)
-    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    assert all(
+        torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True)
+    )
 
 
 @pytest.mark.parametrize(

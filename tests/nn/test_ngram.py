@@ -37,7 +37,9 @@ def test_maximum_likelihood_counts_by_hand():
 def test_interpolation_falls_back_to_unigram_for_unseen_context():
     model = NGramModel(3, 4, smoothing="interpolated", k=1e-9).fit([0, 1, 0, 1, 2])
     unigram = NGramModel(1, 4, smoothing="add-k", k=1e-9).fit([0, 1, 0, 1, 2])
-    assert np.allclose(model.next_token_probs([3, 3]), unigram.next_token_probs([]), atol=1e-6)
+    assert np.allclose(
+        model.next_token_probs([3, 3]), unigram.next_token_probs([]), atol=1e-6
+    )
 
 
 def test_call_gives_log_probs_for_generation():
@@ -62,7 +64,10 @@ def test_call_gives_log_probs_for_generation():
     [
         ({"order": 0, "vocab_size": 3}, "order must be an int >= 1"),
         ({"order": 2, "vocab_size": 0}, "vocab_size must be an int >= 1"),
-        ({"order": 2, "vocab_size": 3, "smoothing": "kneser"}, "smoothing must be one of"),
+        (
+            {"order": 2, "vocab_size": 3, "smoothing": "kneser"},
+            "smoothing must be one of",
+        ),
         ({"order": 2, "vocab_size": 3, "k": 0}, "k must be a finite number > 0"),
         ({"order": 2, "vocab_size": 3, "lambdas": [1.0]}, "lambdas must be 2"),
     ],
@@ -87,8 +92,16 @@ def test_out_of_range_ids_are_refused():
         (lambda m: m.next_token_probs([7]), ValueError, "context must hold token ids"),
         (lambda m: m.token_probs([0, -1]), ValueError, "ids must hold token ids"),
         (lambda m: m(torch.tensor([[0, 5]])), ValueError, "idx must hold token ids"),
-        (lambda m: m(torch.tensor([[0]]), torch.tensor([[3]])), ValueError, "targets must hold"),
-        (lambda m: m(torch.tensor([[0]]), torch.tensor([[-1]])), ValueError, "other than -1"),
+        (
+            lambda m: m(torch.tensor([[0]]), torch.tensor([[3]])),
+            ValueError,
+            "targets must hold",
+        ),
+        (
+            lambda m: m(torch.tensor([[0]]), torch.tensor([[-1]])),
+            ValueError,
+            "other than -1",
+        ),
     ],
 )
 def test_bad_ids_are_refused_everywhere(call, error, message):
@@ -100,8 +113,16 @@ def test_bad_ids_are_refused_everywhere(call, error, message):
     ("kwargs", "error", "message"),
     [
         ({"k": float("inf")}, ValueError, "k must be a finite number > 0"),
-        ({"lambdas": [float("nan"), 1.0]}, ValueError, r"lambdas\[0\] must be a finite"),
-        ({"lambdas": [float("inf"), 1.0]}, ValueError, r"lambdas\[0\] must be a finite"),
+        (
+            {"lambdas": [float("nan"), 1.0]},
+            ValueError,
+            r"lambdas\[0\] must be a finite",
+        ),
+        (
+            {"lambdas": [float("inf"), 1.0]},
+            ValueError,
+            r"lambdas\[0\] must be a finite",
+        ),
         ({"lambdas": [1e308, 1e308]}, ValueError, "lambdas must have a finite sum"),
         ({"lambdas": "ab"}, TypeError, "lambdas must be a sequence"),
         ({"lambdas": [1, "a"]}, TypeError, r"lambdas\[1\] must be a finite number"),
@@ -124,7 +145,10 @@ def test_targets_of_minus_one_are_left_out_of_the_loss():
 
 def test_loss_is_the_cross_entropy_of_the_log_probs():
     model = NGramModel(3, 4).fit([0, 1, 2, 3, 0, 2, 1, 3])
-    idx, targets = torch.tensor([[0, 1, 2], [3, 0, 2]]), torch.tensor([[1, 2, 3], [0, 2, 1]])
+    idx, targets = (
+        torch.tensor([[0, 1, 2], [3, 0, 2]]),
+        torch.tensor([[1, 2, 3], [0, 2, 1]]),
+    )
     logits, loss = model(idx, targets)
     rows = zip(idx.tolist(), targets.tolist(), strict=True)
     expected = -np.mean(
@@ -134,7 +158,8 @@ def test_loss_is_the_cross_entropy_of_the_log_probs():
 
 
 def test_unigram_reads_one_token_of_context():
-    assert NGramModel(1, 4).block_size == 1  # a block_size of 0 would mean "crop to nothing"
+    # a block_size of 0 would mean "crop to nothing"
+    assert NGramModel(1, 4).block_size == 1
 
 
 @settings(max_examples=50, deadline=None)
@@ -153,6 +178,8 @@ def test_fit_counts_every_ngram_as_a_plain_loop_does(texts, order):
         model.fit(ids)
     got = [{ctx: dict(c) for ctx, c in counts.items()} for counts in model.counts]
     assert got == expected
-    assert [list(c) for c in got] == [list(c) for c in expected]  # contexts in first-seen order
+    # contexts in first-seen order
+    assert [list(c) for c in got] == [list(c) for c in expected]
     unigram = model.k + np.bincount([i for ids in texts for i in ids], minlength=6)
-    assert np.array_equal(model._unigram, unigram)  # counts + k, as next_token_probs reads
+    # counts + k, as next_token_probs reads
+    assert np.array_equal(model._unigram, unigram)

@@ -25,7 +25,9 @@ def test_rmsnorm_matches_torch() -> None:
     [((0,), ValueError, "d_model must be an int >= 1"), ((4, 0.0), ValueError, "eps must be"),
      ((4, "x"), TypeError, "eps must be")],
 )  # fmt: skip
-def test_rmsnorm_rejects_bad_arguments(args: tuple, error: type[Exception], message: str) -> None:
+def test_rmsnorm_rejects_bad_arguments(
+    args: tuple, error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         RMSNorm(*args)
 

@@ -60,7 +60,8 @@ def small_configs(draw: st.DrawFn) -> GPTConfig:
 def test_gpt2_small_has_124_439_808_parameters() -> None:
     config = GPTConfig.gpt2_small()
     assert parameter_count(config) == 124_439_808
-    with torch.device("meta"):  # build the real module structure without allocating memory
+    # build the real module structure without allocating memory
+    with torch.device("meta"):
         model = GPT(config)
     assert count_parameters(model) == 124_439_808
     assert parameter_breakdown(config) == counted_parts(model)

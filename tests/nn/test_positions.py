@@ -48,7 +48,8 @@ def test_sinusoidal_positions_errors(args: tuple, error: type[Exception]) -> Non
 
 def rotate_at(rope: RotaryEmbedding, vec: torch.Tensor, pos: int) -> torch.Tensor:
     """Rotate ``vec`` as if it sat at position ``pos`` of a sequence."""
-    seq = vec.expand(pos + 1, vec.shape[-1])  # (pos + 1, d_head), same vector everywhere
+    # (pos + 1, d_head), same vector everywhere
+    seq = vec.expand(pos + 1, vec.shape[-1])
     return rope(seq)[pos]
 
 
@@ -113,7 +114,9 @@ def test_rope_state_dict_is_empty() -> None:
         ((4, 8, "x"), TypeError, "base must be a finite number > 1"),
     ],
 )
-def test_rope_constructor_errors(args: tuple, error: type[Exception], message: str) -> None:
+def test_rope_constructor_errors(
+    args: tuple, error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         RotaryEmbedding(*args)
 

@@ -11,7 +11,12 @@ from stepbytoken.nn.vocab_resize import grow_vocab
 
 def small(tie_weights=True):
     config = GPTConfig(
-        vocab_size=20, block_size=8, n_layer=1, n_head=2, d_model=16, tie_weights=tie_weights
+        vocab_size=20,
+        block_size=8,
+        n_layer=1,
+        n_head=2,
+        d_model=16,
+        tie_weights=tie_weights,
     )
     return GPT(config, seed=3)
 

@@ -11,16 +11,22 @@ from stepbytoken.nn import sgns_grads, sgns_loss, skipgram_pairs
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(1, 8), st.integers(1, 6), st.integers(1, 12), st.integers(0, 2**31 - 1))
+@given(
+    st.integers(1, 8), st.integers(1, 6), st.integers(1, 12), st.integers(0, 2**31 - 1)
+)
 def test_hand_gradients_match_autograd(batch, negatives, dim, seed):
     g = torch.Generator().manual_seed(seed)
     v = torch.randn(batch, dim, generator=g, dtype=torch.float64, requires_grad=True)
-    u_pos = torch.randn(batch, dim, generator=g, dtype=torch.float64, requires_grad=True)
+    u_pos = torch.randn(
+        batch, dim, generator=g, dtype=torch.float64, requires_grad=True
+    )
     u_neg = torch.randn(batch, negatives, dim, generator=g, dtype=torch.float64,
                         requires_grad=True)  # fmt: skip
     loss = sgns_loss(v, u_pos, u_neg)
     loss.backward()
-    hand_loss, grad_v, grad_pos, grad_neg = sgns_grads(v.detach(), u_pos.detach(), u_neg.detach())
+    hand_loss, grad_v, grad_pos, grad_neg = sgns_grads(
+        v.detach(), u_pos.detach(), u_neg.detach()
+    )
     torch.testing.assert_close(hand_loss, loss.detach())
     torch.testing.assert_close(grad_v, v.grad)
     torch.testing.assert_close(grad_pos, u_pos.grad)

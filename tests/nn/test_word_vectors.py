@@ -76,7 +76,9 @@ def test_unknown_words_raise_helpful_errors():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(4, 12), st.integers(2, 6), st.integers(1, 4), st.integers(0, 2**31 - 1))
+@given(
+    st.integers(4, 12), st.integers(2, 6), st.integers(1, 4), st.integers(0, 2**31 - 1)
+)
 def test_neighbours_match_nearest(vocab_size, dim, k, seed):
     g = torch.Generator().manual_seed(seed)
     vocab = WordVocab([f"w{i}" for i in range(vocab_size)])
@@ -86,4 +88,6 @@ def test_neighbours_match_nearest(vocab_size, dim, k, seed):
     for word, found in table.items():
         expected = wv.nearest(word, k=k)
         assert [w for w, _ in found] == [w for w, _ in expected]
-        assert [s for _, s in found] == pytest.approx([s for _, s in expected], abs=1e-5)
+        assert [s for _, s in found] == pytest.approx(
+            [s for _, s in expected], abs=1e-5
+        )

@@ -37,7 +37,11 @@ def package_digest(root: Path, extra: tuple[str, ...] = ()) -> str:
     digest = hashlib.sha256()
     paths = sorted((root / "src").rglob("*")) + [root / name for name in extra]
     for path in paths:
-        if path.is_file() and "__pycache__" not in path.parts and ".egg-info" not in str(path):
+        if (
+            path.is_file()
+            and "__pycache__" not in path.parts
+            and ".egg-info" not in str(path)
+        ):
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -74,4 +78,6 @@ def pip(python: Path, *args: str) -> None:
         [str(python), "-m", "pip", "--quiet", *args], capture_output=True, text=True
     )
     if result.returncode != 0:
-        raise RuntimeError(f"pip {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(
+            f"pip {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )

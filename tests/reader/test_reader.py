@@ -58,7 +58,10 @@ PAGES = sorted(notebooks.CHAPTERS.glob("[0-9][0-9]-*.md"))
 
 def reader_script(cells: list[str]) -> str:
     """The cells as one script, each followed by a line that marks where its output ends."""
-    parts = [f"{src.rstrip()}\n\nprint({END_OF_CELL.format(i)!r})" for i, src in enumerate(cells)]
+    parts = [
+        f"{src.rstrip()}\n\nprint({END_OF_CELL.format(i)!r})"
+        for i, src in enumerate(cells)
+    ]
     return "\n\n".join(parts) + "\n"
 
 
@@ -74,7 +77,9 @@ def shown_stdout(outputs: list[Any]) -> str:
     of trailing whitespace; version 1.4 merges them into the first chunk in place, so the
     notebook it writes holds the merged text followed by the chunks it merged.
     """
-    chunks = [o.text for o in outputs if o.output_type == "stream" and o.name == "stdout"]
+    chunks = [
+        o.text for o in outputs if o.output_type == "stream" and o.name == "stdout"
+    ]
     if not chunks:
         return ""
     rest = "".join(c.rstrip() + "\n" for c in chunks[1:] if c.rstrip())
@@ -104,7 +109,8 @@ def page_cells(nb: Any) -> list[dict[str, Any]]:
             "shown": "remove-output" not in cell.metadata.get("tags", []),
         }
         for cell in nb.cells
-        if cell.cell_type == "code" and notebooks.HIDDEN not in cell.metadata.get("tags", [])
+        if cell.cell_type == "code"
+        and notebooks.HIDDEN not in cell.metadata.get("tags", [])
     ]
 
 
@@ -138,7 +144,9 @@ def differences(shown: list[dict[str, Any]], printed: list[str]) -> list[str]:
 @pytest.fixture(scope="session")
 def executed() -> Path:
     if not EXECUTED.is_dir():
-        pytest.fail(f"no built site next to {SITE}: run `nox -s docs` first", pytrace=False)
+        pytest.fail(
+            f"no built site next to {SITE}: run `nox -s docs` first", pytrace=False
+        )
     return EXECUTED
 
 
@@ -156,17 +164,21 @@ def test_chapter_runs_anywhere_and_prints_what_the_page_shows(
     try:
         shown = page_cells(executed_page(page, CACHE))
     except KeyError:
-        pytest.fail(f"the build has not executed {page.name} as it is: run `nox -s docs`")
+        pytest.fail(
+            f"the build has not executed {page.name} as it is: run `nox -s docs`"
+        )
     assert [c.strip() for c in cells] == [c["source"].strip() for c in shown], (
         f"the build in {executed} is older than {page.name}: run `nox -s docs` again"
     )
     script = tmp_path / f"{page.stem.replace('-', '_')}.py"
     script.write_text(reader_script(cells), encoding="utf-8")
     result = run_plain(plain_python, script)
-    assert result.returncode == 0, f"{page.name} failed as a script:\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, (
+        f"{page.name} failed as a script:\n{result.stderr[-4000:]}"
+    )
     problems = differences(shown, split_output(result.stdout))
-    assert not problems, f"{page.name} prints other lines than the page shows:\n" + "\n".join(
-        problems
+    assert not problems, (
+        f"{page.name} prints other lines than the page shows:\n" + "\n".join(problems)
     )
 
 
@@ -192,7 +204,12 @@ def run_plain(python: Path, script: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_script_output_splits_back_into_cells(tmp_path):
-    cells = ['print("a")\nprint("b")', "x = 1", 'print("no newline", end="")', "print(x + 1)"]
+    cells = [
+        'print("a")\nprint("b")',
+        "x = 1",
+        'print("no newline", end="")',
+        "print(x + 1)",
+    ]
     script = tmp_path / "demo.py"
     script.write_text(reader_script(cells))
     result = run_plain(Path(sys.executable), script)

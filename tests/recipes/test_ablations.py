@@ -35,7 +35,10 @@ def test_shipped_records_load(data):
     runs, shallow = load_ablation_runs(vocab, config, settings)
     assert list(runs) == list(DEEP_VARIANTS) and list(shallow) == list(SHALLOW_VARIANTS)
     for result in runs.values():
-        assert len(result.train_loss) == settings.steps and result.eval_steps[-1] == settings.steps
+        assert (
+            len(result.train_loss) == settings.steps
+            and result.eval_steps[-1] == settings.steps
+        )
     assert all(r.eval_steps == [settings.steps] for r in shallow.values())
     assert runs["full"].final_val_loss < runs["no norm"].final_val_loss
 
@@ -46,11 +49,15 @@ def test_the_records_are_what_training_gives(data):
     vocab, train_ids, val_ids = data
     config, settings = ablation_settings(len(vocab))
     runs, _ = load_ablation_runs(vocab, config, settings)
-    one_step = dataclasses.replace(settings, steps=1, warmup_steps=None, eval_every=None)
+    one_step = dataclasses.replace(
+        settings, steps=1, warmup_steps=None, eval_every=None
+    )
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        fresh = compare_variants(config, train_ids, val_ids, one_step, variants=DEEP_VARIANTS)
+        fresh = compare_variants(
+            config, train_ids, val_ids, one_step, variants=DEEP_VARIANTS
+        )
     finally:
         torch.set_num_threads(threads)
     for name in DEEP_VARIANTS:

@@ -29,7 +29,9 @@ def test_cli_rebuilds_the_corpus_and_prints_its_hash(tmp_path, capsys):
 
 def test_the_default_output_is_outside_the_package():
     args = build_parser().parse_args(["corpus"])
-    assert args.out == Path("stepbytoken-artifacts") / "pydocs.txt.gz" and not args.force
+    assert (
+        args.out == Path("stepbytoken-artifacts") / "pydocs.txt.gz" and not args.force
+    )
     assert not is_inside_package(args.out.resolve())
 
 
@@ -52,4 +54,6 @@ def test_an_interrupted_corpus_write_leaves_the_old_file(tmp_path, monkeypatch):
     monkeypatch.setattr(corpus, "write_real_text", half)
     with pytest.raises(KeyboardInterrupt):
         main(["corpus", "--out", str(out)])
-    assert out.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == [out.name]
+    assert out.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == [
+        out.name
+    ]

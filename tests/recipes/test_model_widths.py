@@ -59,4 +59,6 @@ def test_another_tokenizer_is_refused():
         load_width_runs(other)
     with pytest.raises(TypeError, match="tokenizer must be a BPETokenizer"):
         load_width_runs("tokenizer")
-    assert tokenizer_sha256(other) == tokenizer_sha256(BPETokenizer.from_dict(other.to_dict()))
+    assert tokenizer_sha256(other) == tokenizer_sha256(
+        BPETokenizer.from_dict(other.to_dict())
+    )

@@ -28,7 +28,11 @@ def parser() -> argparse.ArgumentParser:
 
 def test_defaults():
     args = parser().parse_args([])
-    assert (args.out, args.force, args.device) == (Path("stepbytoken-artifacts/demo"), False, "cpu")
+    assert (args.out, args.force, args.device) == (
+        Path("stepbytoken-artifacts/demo"),
+        False,
+        "cpu",
+    )
     assert output_path(args) == Path("stepbytoken-artifacts/demo")
 
 
@@ -51,7 +55,9 @@ def test_stages_show_a_bar_and_check_names(capsys):
         stage("two")
     err = capsys.readouterr().err
     assert "demo recipe" in err and "2/2" in err
-    with pytest.raises(ValueError, match=r"stage must be one of \['one'\], got 'three'"):
+    with pytest.raises(
+        ValueError, match=r"stage must be one of \['one'\], got 'three'"
+    ):
         with stages("demo", ["one"], enabled=False) as stage:
             stage("three")
     assert capsys.readouterr().err == ""  # disabled: no bar

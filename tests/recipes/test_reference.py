@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from stepbytoken.artifacts import RECIPE_COMMAND, REFERENCE_DIR, file_sha256, load_reference
+from stepbytoken.artifacts import (
+    RECIPE_COMMAND,
+    REFERENCE_DIR,
+    file_sha256,
+    load_reference,
+)
 from stepbytoken.cli import main
 from stepbytoken.nn import GPTConfig
 from stepbytoken.recipes import reference
@@ -41,7 +46,10 @@ def test_manifest_records_the_recipe(ref):
 def test_the_corpus_has_not_drifted(ref):
     # If the world changes, the shipped model was trained on another corpus: rerun the recipe.
     corpus = reference.reference_corpus()
-    assert hashlib.sha256(corpus.encode("utf-8")).hexdigest() == ref.manifest["corpus"]["sha256"]
+    assert (
+        hashlib.sha256(corpus.encode("utf-8")).hexdigest()
+        == ref.manifest["corpus"]["sha256"]
+    )
 
 
 # -- the recipe, end to end, at toy size ------------------------------------------------------
@@ -66,9 +74,13 @@ def test_recipe_runs_end_to_end(tmp_path, toy_recipe):
     assert 0.0 <= results["train_fact_accuracy"] <= 1.0
     corpus = reference.reference_corpus()
     assert manifest["corpus"]["sha256"] == hashlib.sha256(corpus.encode()).hexdigest()
-    assert manifest["corpus"]["val_documents"] == (corpus.count(DOC_SEPARATOR) + 1) // 20
+    assert (
+        manifest["corpus"]["val_documents"] == (corpus.count(DOC_SEPARATOR) + 1) // 20
+    )
 
-    loaded = load_reference(tmp_path, manifest_sha256=file_sha256(tmp_path / "manifest.json"))
+    loaded = load_reference(
+        tmp_path, manifest_sha256=file_sha256(tmp_path / "manifest.json")
+    )
     assert loaded.config.d_model == 16 and loaded.manifest == manifest
 
 
@@ -94,9 +106,12 @@ def test_a_rerun_gives_byte_identical_files(tmp_path, toy_recipe):
     first = reference.train_reference(tmp_path / "1", steps=4, progress=False)
     second = reference.train_reference(tmp_path / "2", steps=4, progress=False)
     for name in ("manifest.json", "model.safetensors", "tokenizer.json"):
-        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+        assert (tmp_path / "1" / name).read_bytes() == (
+            tmp_path / "2" / name
+        ).read_bytes(), name
     manifest = (tmp_path / "1" / "manifest.json").read_text()
-    assert "time" not in manifest and '_s"' not in manifest  # no timestamps, no durations
+    # no timestamps, no durations
+    assert "time" not in manifest and '_s"' not in manifest
     assert {k: v for k, v in first.items() if k != "results"} == {
         k: v for k, v in second.items() if k != "results"
     }
@@ -133,7 +148,9 @@ def test_the_shipped_manifest_has_the_layout_the_recipe_writes(tmp_path, toy_rec
     )
 
 
-def test_an_interrupted_recipe_leaves_no_half_written_artifact(tmp_path, toy_recipe, monkeypatch):
+def test_an_interrupted_recipe_leaves_no_half_written_artifact(
+    tmp_path, toy_recipe, monkeypatch
+):
     reference.train_reference(tmp_path, steps=2, progress=False)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     digest_before = file_sha256(tmp_path / "manifest.json")
@@ -150,11 +167,15 @@ def test_an_interrupted_recipe_leaves_no_half_written_artifact(tmp_path, toy_rec
     assert loaded.manifest["results"]["steps"] == 2
 
 
-def test_the_default_output_is_outside_the_package(tmp_path, toy_recipe, monkeypatch, capsys):
+def test_the_default_output_is_outside_the_package(
+    tmp_path, toy_recipe, monkeypatch, capsys
+):
     assert reference.DEFAULT_OUT == Path("stepbytoken-artifacts") / "reference"
     monkeypatch.chdir(tmp_path)
     assert main(["train", "reference", "--steps", "2"]) == 0
-    assert (tmp_path / "stepbytoken-artifacts" / "reference" / "manifest.json").is_file()
+    assert (
+        tmp_path / "stepbytoken-artifacts" / "reference" / "manifest.json"
+    ).is_file()
     out = capsys.readouterr().out
     assert "to ship them, rerun with --out" in out and "--force" in out
 
@@ -187,33 +208,55 @@ DDP_LOSS_TOLERANCE = 1e-4
 
 def run_tiny_in_two_processes(script, losses, out):
     """The toy recipe under ``torchrun --nproc_per_node 2`` (CPU, gloo); its per-step losses."""
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node"]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+    ]
     command += ["2", str(script), str(losses), "train", "reference", "--steps", "20"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(
-        [*command, "--out", str(out)], capture_output=True, text=True, env=env, timeout=900
+        [*command, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return json.loads(Path(losses).read_text()), result
 
 
-def test_two_processes_under_torchrun_follow_one(tmp_path, toy_recipe, tiny_script, monkeypatch):
+def test_two_processes_under_torchrun_follow_one(
+    tmp_path, toy_recipe, tiny_script, monkeypatch
+):
     runs = []
     train = reference.train
-    monkeypatch.setattr(reference, "train", lambda *a, **k: runs.append(train(*a, **k)) or runs[-1])
-    assert main(["train", "reference", "--steps", "20", "--out", str(tmp_path / "one")]) == 0
+    monkeypatch.setattr(
+        reference, "train", lambda *a, **k: runs.append(train(*a, **k)) or runs[-1]
+    )
+    assert (
+        main(["train", "reference", "--steps", "20", "--out", str(tmp_path / "one")])
+        == 0
+    )
     one = runs[0].train_loss
-    two, result = run_tiny_in_two_processes(tiny_script, tmp_path / "two.json", tmp_path / "two")
+    two, result = run_tiny_in_two_processes(
+        tiny_script, tmp_path / "two.json", tmp_path / "two"
+    )
     assert len(one) == len(two) == 20
     differences = [abs(a - b) for a, b in zip(one, two, strict=True)]
     assert max(differences) <= DDP_LOSS_TOLERANCE, differences
-    assert one[-1] < one[0] - 0.3  # it learned something, so the comparison means something
+    # it learned something, so the comparison means something
+    assert one[-1] < one[0] - 0.3
     # Only rank 0 printed, and the two runs wrote the same files.
     assert result.stdout.count("sha256 of the manifest") == 1
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(
         p.name for p in (tmp_path / "one").iterdir()
     )
-    manifests = [json.loads((tmp_path / d / "manifest.json").read_text()) for d in ("one", "two")]
+    manifests = [
+        json.loads((tmp_path / d / "manifest.json").read_text()) for d in ("one", "two")
+    ]
     assert [m["training"]["processes"] for m in manifests] == [1, 2]
     for m in manifests:
         m["training"].pop("processes")
@@ -228,15 +271,23 @@ def test_two_processes_under_torchrun_follow_one(tmp_path, toy_recipe, tiny_scri
 )
 def test_the_recipe_trains_on_a_gpu_in_bfloat16(tmp_path, toy_recipe):
     cpu = reference.train_reference(tmp_path / "cpu", steps=20, progress=False)
-    gpu = reference.train_reference(tmp_path / "gpu", steps=20, progress=False, device="cuda")
-    assert gpu["training"]["device"] == "cuda" and gpu["training"]["autocast"] == "bfloat16"
+    gpu = reference.train_reference(
+        tmp_path / "gpu", steps=20, progress=False, device="cuda"
+    )
+    assert (
+        gpu["training"]["device"] == "cuda"
+        and gpu["training"]["autocast"] == "bfloat16"
+    )
     # bfloat16 keeps 8 bits of mantissa: the losses agree to a few hundredths, not exactly.
     for a, b in zip(
-        cpu["results"]["eval_train_loss"], gpu["results"]["eval_train_loss"], strict=True
+        cpu["results"]["eval_train_loss"],
+        gpu["results"]["eval_train_loss"],
+        strict=True,
     ):
         assert abs(a - b) < 0.05 * a
     loaded = load_reference(
-        tmp_path / "gpu", manifest_sha256=file_sha256(tmp_path / "gpu" / "manifest.json")
+        tmp_path / "gpu",
+        manifest_sha256=file_sha256(tmp_path / "gpu" / "manifest.json"),
     )
     assert loaded.config == reference.GPTConfig(**gpu["model"])
 

@@ -48,10 +48,15 @@ def test_shipped_model_matches_its_record(data):
 def test_a_short_run_writes_an_artifact_that_loads_and_reproduces(tmp_path, data):
     vocab, train_ids, heldout_ids = data
     manifest = train_word_mlp(tmp_path / "a", steps=3, progress=False)
-    assert manifest["results"]["steps"] == 3 and manifest["data"]["vocab_size"] == len(vocab)
+    assert manifest["results"]["steps"] == 3 and manifest["data"]["vocab_size"] == len(
+        vocab
+    )
     digest = file_sha256(tmp_path / "a" / MANIFEST_FILE)
     model, result, timing = load_word_mlp(vocab, tmp_path / "a", manifest_sha256=digest)
-    assert result.eval_steps == [0, 3] and set(timing) == {"training_time_s", "training_cpu_s"}
+    assert result.eval_steps == [0, 3] and set(timing) == {
+        "training_time_s",
+        "training_cpu_s",
+    }
     # the same settings and seed in this process (one thread, as the recipe) give the same
     # weights and losses
     threads = torch.get_num_threads()
@@ -99,7 +104,9 @@ def test_a_changed_manifest_is_refused(tmp_path, data):
         ({"steps": 0}, ValueError, "steps must be an int >= 1"),
     ],
 )
-def test_train_word_mlp_refuses_bad_arguments_before_training(tmp_path, kwargs, error, match):
+def test_train_word_mlp_refuses_bad_arguments_before_training(
+    tmp_path, kwargs, error, match
+):
     with pytest.raises(error, match=match):
         train_word_mlp(tmp_path / "out", **kwargs)
     assert not (tmp_path / "out").exists()  # refused before anything was written

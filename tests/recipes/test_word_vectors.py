@@ -29,7 +29,8 @@ def test_shipped_vectors_load_for_chapter_3s_words():
     assert timing["training_cpu_s"] > 0
     # every word seen at least min_count times, as train_word_vectors builds its vocabulary
     assert min(wv.vocab.counts) >= TRAIN_ARGS["min_count"]
-    assert wv.similarity("baker", "smith") > wv.similarity("baker", "blue")  # two trades
+    # two trades
+    assert wv.similarity("baker", "smith") > wv.similarity("baker", "blue")
 
 
 def test_other_words_are_refused():
@@ -55,10 +56,18 @@ def test_the_recipe_reproduces_the_shipped_files(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"text_words": [None]}, TypeError, r"text_words\[0\] must be a str, got NoneType"),
+        (
+            {"text_words": [None]},
+            TypeError,
+            r"text_words\[0\] must be a str, got NoneType",
+        ),
         ({"text_words": "the cat"}, TypeError, "text_words must be a list of str"),
         ({"directory": 3}, TypeError, "directory must be a str or path, got int"),
-        ({"directory": b"out"}, TypeError, "directory must be a str or path, got bytes"),
+        (
+            {"directory": b"out"},
+            TypeError,
+            "directory must be a str or path, got bytes",
+        ),
         ({"directory": ""}, ValueError, "directory must be a non-empty path"),
     ],
 )

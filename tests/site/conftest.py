@@ -48,7 +48,9 @@ def site_pages() -> list[str]:
     return sorted(
         p.relative_to(SITE).as_posix()
         for p in SITE.rglob("*.html")
-        if not p.relative_to(SITE).as_posix().startswith(("_modules/", "_static/", "_sources/"))
+        if not p.relative_to(SITE)
+        .as_posix()
+        .startswith(("_modules/", "_static/", "_sources/"))
     )
 
 
@@ -72,7 +74,9 @@ MISSING_SITE: list[str] = []
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k have chosen the tests
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
     """Leave out the tests that need the built site when there is none, and say so once."""
     if (SITE / "index.html").exists():
         return
@@ -121,7 +125,9 @@ def launch_chromium(chromium: Any) -> Any:
     from playwright.sync_api import Error
 
     if os.environ.get("SBT_CHROMIUM"):
-        return chromium.launch(executable_path=os.environ["SBT_CHROMIUM"], args=CHROMIUM_ARGS)
+        return chromium.launch(
+            executable_path=os.environ["SBT_CHROMIUM"], args=CHROMIUM_ARGS
+        )
     try:
         return chromium.launch(args=CHROMIUM_ARGS)
     except Error as exc:
@@ -139,7 +145,9 @@ def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.exit("the browser tests need playwright: pip install -e '.[tests]'", returncode=4)
+        pytest.exit(
+            "the browser tests need playwright: pip install -e '.[tests]'", returncode=4
+        )
     with sync_playwright() as p:
         chromium = launch_chromium(p.chromium)
         yield chromium
@@ -151,8 +159,12 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     """A fresh browser tab that records problems: errors and any request that leaves the site."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     tab = context.new_page()
-    tab.problems = []  # console errors, page errors, requests outside the site, failed loads
-    tab.on("console", lambda m: m.type == "error" and tab.problems.append(f"console: {m.text}"))
+    # console errors, page errors, requests outside the site, failed loads
+    tab.problems = []
+    tab.on(
+        "console",
+        lambda m: m.type == "error" and tab.problems.append(f"console: {m.text}"),
+    )
     tab.on("pageerror", lambda e: tab.problems.append(f"page error: {e}"))
 
     def check_failure(request: Any) -> None:
@@ -162,7 +174,10 @@ def page(browser: Any, server: str) -> Iterator[Any]:
             tab.problems.append(f"failed ({request.failure}): {request.url}")
 
     tab.on("requestfailed", check_failure)
-    tab.on("response", lambda r: r.status >= 400 and tab.problems.append(f"{r.status}: {r.url}"))
+    tab.on(
+        "response",
+        lambda r: r.status >= 400 and tab.problems.append(f"{r.status}: {r.url}"),
+    )
 
     def check_request(request: Any) -> None:
         if not request.url.startswith((server, "data:", "blob:", "about:")):

@@ -38,7 +38,9 @@ def build(src: Path) -> tuple[str, str]:
         freshenv=True,
     )
     app.build()
-    return (src / "_build" / "index.html").read_text(encoding="utf-8"), warnings.getvalue()
+    return (src / "_build" / "index.html").read_text(
+        encoding="utf-8"
+    ), warnings.getvalue()
 
 
 @pytest.fixture
@@ -57,7 +59,9 @@ def test_contents_links_the_written_chapters_and_lists_the_rest(project):
     assert 'href="chapters/01-predicting-one-word.html"' in html
     assert 'href="chapters/04-attention.html"' in html
     assert html.count("(coming soon)") == 19
-    assert "21 chapters, 189 minutes of reading in all (2 chapters written so far)" in html
+    assert (
+        "21 chapters, 189 minutes of reading in all (2 chapters written so far)" in html
+    )
 
 
 def test_navigation_has_one_caption_per_part_with_written_chapters(project):
@@ -65,7 +69,9 @@ def test_navigation_has_one_caption_per_part_with_written_chapters(project):
     nav = html[html.index('<div class="sphinxsidebarwrapper">') :]
     assert "Part I · The basics" in nav and "Part II · Inside the machine" in nav
     assert "Part III" not in nav
-    assert nav.index("chapters/01-predicting-one-word.html") < nav.index("chapters/04-attention")
+    assert nav.index("chapters/01-predicting-one-word.html") < nav.index(
+        "chapters/04-attention"
+    )
 
 
 def test_a_chapter_missing_from_the_outline_is_a_warning(project):

@@ -49,7 +49,11 @@ def _open(page, server, path, *, width=1280, scheme="light"):
 
 @pytest.mark.parametrize(
     ("width", "scheme"),
-    [(WIDTHS["phone"], "light"), (WIDTHS["desktop"], "light"), (WIDTHS["phone"], "dark")],
+    [
+        (WIDTHS["phone"], "light"),
+        (WIDTHS["desktop"], "light"),
+        (WIDTHS["phone"], "dark"),
+    ],
     ids=["phone", "desktop", "phone-dark"],
 )
 def test_nothing_widens_the_page(page, server, chapter_page, width, scheme):
@@ -70,7 +74,9 @@ def test_nothing_widens_the_page(page, server, chapter_page, width, scheme):
     )
     for f in sizes["figures"]:
         assert f["width"] <= f["column"] + 1, f"figure {f} is wider than its column"
-        assert f["inner"] <= f["own"] + 1, f"figure {f}: its content is wider than the figure"
+        assert f["inner"] <= f["own"] + 1, (
+            f"figure {f}: its content is wider than the figure"
+        )
 
 
 def _tab_stops_inside(page, figure, limit):
@@ -103,12 +109,18 @@ def test_every_control_of_every_figure_is_a_tab_stop(page, server, chapter_page)
                 ? [i] : [])"""
         )
         reached = _tab_stops_inside(page, figure, len(controls) + 3)
-        assert set(controls) <= set(reached), f"figure {n}: controls the Tab key never reaches"
+        assert set(controls) <= set(reached), (
+            f"figure {n}: controls the Tab key never reaches"
+        )
 
 
-def test_plotly_sliders_and_menus_are_labelled_html_controls(page, server, chapter_page):
+def test_plotly_sliders_and_menus_are_labelled_html_controls(
+    page, server, chapter_page
+):
     """Plotly's own (SVG) sliders and menus are hidden; a labelled HTML control stands for each."""
-    figures = _open(page, server, chapter_page).filter(has=page.locator(".plotly-graph-div"))
+    figures = _open(page, server, chapter_page).filter(
+        has=page.locator(".plotly-graph-div")
+    )
     for n in range(figures.count()):
         info = figures.nth(n).evaluate(
             """el => {
@@ -132,9 +144,12 @@ def test_plotly_sliders_and_menus_are_labelled_html_controls(page, server, chapt
 
 def _keyboard_changes(page, figure):
     """Work the figure's first control from the keyboard; True if the figure then changed."""
-    control = figure.locator("input[type=range], select, textarea, input[type=text]").first
+    control = figure.locator(
+        "input[type=range], select, textarea, input[type=text]"
+    ).first
     if not control.count():
-        control = figure.locator("button:not(.modebar-btn)").first  # not Plotly's mode bar
+        # not Plotly's mode bar
+        control = figure.locator("button:not(.modebar-btn)").first
     if not control.count():
         return None  # nothing to work
     before = figure.evaluate(SHOWN)
@@ -233,7 +248,9 @@ def test_probability_bars_share_one_honest_scale(page, server, chapter_page):
         })"""
     )
     for shown, probability, text in rows:
-        assert shown == pytest.approx(probability, abs=0.01), f"a bar for {text} fills {shown:.0%}"
+        assert shown == pytest.approx(probability, abs=0.01), (
+            f"a bar for {text} fills {shown:.0%}"
+        )
 
 
 def test_reference_labels_read_as_the_citations_do(page, server, chapter_page):
@@ -251,3 +268,20 @@ def test_reference_labels_read_as_the_citations_do(page, server, chapter_page):
     assert pairs, f"{chapter_page} cites nothing"
     mismatched = [(text, label) for text, label in pairs if text != label]
     assert not mismatched, f"{chapter_page}: citation text vs list label {mismatched}"
+
+
+def test_code_fits_the_column_on_a_desktop(page, server, chapter_page):
+    """At 1280 px no code block of a chapter (a cell's code or the package's, shown with
+    ``literalinclude``) scrolls sideways: code is formatted to 88 columns (pyproject.toml) and
+    the site's CSS fits 88 columns in the article (docs/_static/sbt-site.css)."""
+    _open(page, server, chapter_page, width=WIDTHS["desktop"])
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('.bd-article div.highlight pre')]
+            .filter(pre => pre.offsetParent && !pre.closest('.cell_output'))
+            .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+            .map(pre => pre.textContent.split('\\n')
+                .reduce((a, b) => b.length > a.length ? b : a))"""
+    )
+    assert not wide, (
+        f"{chapter_page}: code blocks wider than the column, longest lines {wide}"
+    )

@@ -112,8 +112,16 @@ def js_forward(page: Any, ids: list[int], attention: bool = False) -> dict[str, 
 def test_the_page_encodes_like_python(live):
     for text in PROMPTS:
         assert run(live, "t => window.__sbtModel.encode(t)", text) == encode(text), text
-        assert run(live, "t => window.__sbtModel.decode(window.__sbtModel.encode(t))", text) == text
-    assert run(live, "id => window.__sbtModel.tokenText(id)", live_model_spec()["eot"]) == EOT
+        assert (
+            run(
+                live, "t => window.__sbtModel.decode(window.__sbtModel.encode(t))", text
+            )
+            == text
+        )
+    assert (
+        run(live, "id => window.__sbtModel.tokenText(id)", live_model_spec()["eot"])
+        == EOT
+    )
 
 
 @pytest.mark.parametrize("case", [*range(len(PROMPTS)), "block_size"])
@@ -128,7 +136,9 @@ def test_logits_match_pytorch(live, case):
     js = np.asarray(out["logits"], dtype=np.float64).reshape(len(ids), V)
     diff = np.abs(js - torch_logits(ids)).max()
     assert diff < LOGITS_TOL, f"{case}: max |JS - PyTorch| logits = {diff:.2e}"
-    last = np.asarray(run(live, "ids => Array.from(window.__sbtModel.lastLogits(ids))", ids))
+    last = np.asarray(
+        run(live, "ids => Array.from(window.__sbtModel.lastLogits(ids))", ids)
+    )
     assert np.abs(last - torch_logits(ids)[-1]).max() < LOGITS_TOL
 
 
@@ -136,7 +146,8 @@ def test_logits_match_pytorch(live, case):
 def test_every_heads_attention_matches_pytorch(live, prompt):
     ids = encode(prompt)
     T = len(ids)
-    maps = reference().model.attention_maps(torch.tensor([ids]))  # n_layer x (1, n_head, T, T)
+    # n_layer x (1, n_head, T, T)
+    maps = reference().model.attention_maps(torch.tensor([ids]))
     out = js_forward(live, ids, attention=True)
     config = reference().config
     assert len(out["attention"]) == config.n_layer
@@ -144,12 +155,16 @@ def test_every_heads_attention_matches_pytorch(live, prompt):
         assert len(heads) == config.n_head
         js = np.asarray(heads, dtype=np.float64).reshape(config.n_head, T, T)
         diff = np.abs(js - maps[layer][0].numpy()).max()
-        assert diff < ATTENTION_TOL, f"layer {layer}: max |JS - PyTorch| weights = {diff:.2e}"
+        assert diff < ATTENTION_TOL, (
+            f"layer {layer}: max |JS - PyTorch| weights = {diff:.2e}"
+        )
         assert np.all(np.triu(js, k=1) == 0)  # causal: nothing above the diagonal
 
 
 @pytest.mark.parametrize("prompt_tokens", [None, 100])
-def test_greedy_generation_matches_python_with_and_without_the_cache(live, prompt_tokens):
+def test_greedy_generation_matches_python_with_and_without_the_cache(
+    live, prompt_tokens
+):
     # 100 + 50 tokens pass block_size, so the cache must re-read the last block_size tokens
     ids = encode(PROMPTS[1]) if prompt_tokens is None else long_ids(prompt_tokens)
     expected = generate(reference().model, ids, 50, greedy=True).tolist()
@@ -196,10 +211,15 @@ def test_a_long_prompt_reads_the_last_block_size_tokens(live):
     ids = long_ids(block_size + 72)
     window = run(live, "ids => window.__sbtModel.window(ids)", ids)
     assert window == ids[-block_size:]
-    last = np.asarray(run(live, "ids => Array.from(window.__sbtModel.lastLogits(ids))", ids))
+    last = np.asarray(
+        run(live, "ids => Array.from(window.__sbtModel.lastLogits(ids))", ids)
+    )
     assert np.abs(last - torch_logits(ids[-block_size:])[-1]).max() < LOGITS_TOL
     # and the first token Python's generate picks from the long prompt is the argmax
-    assert int(last.argmax()) == generate(reference().model, ids, 1, greedy=True)[-1].item()
+    assert (
+        int(last.argmax())
+        == generate(reference().model, ids, 1, greedy=True)[-1].item()
+    )
 
 
 def test_sampler_probabilities_match_python(live):
@@ -213,7 +233,11 @@ def test_sampler_probabilities_match_python(live):
     ]
     for setting in settings:
         js = np.asarray(
-            run(live, "([l, s]) => Array.from(sbtGPT.probs(l, s))", [logits.tolist(), setting])
+            run(
+                live,
+                "([l, s]) => Array.from(sbtGPT.probs(l, s))",
+                [logits.tolist(), setting],
+            )
         )
         py = next_token_distribution(
             torch.tensor(logits),
@@ -240,7 +264,11 @@ def test_invalid_input_throws_a_clear_error(live):
     too_long = long_ids(reference().config.block_size + 1)
     cases = [
         ("m.forward([])", "RangeError", "at least one token"),
-        (f"m.forward([0, {vocab_size}])", "RangeError", f"valid ids are 0..{vocab_size - 1}"),
+        (
+            f"m.forward([0, {vocab_size}])",
+            "RangeError",
+            f"valid ids are 0..{vocab_size - 1}",
+        ),
         ("m.forward([-1])", "RangeError", "valid ids are 0.."),
         ("m.forward([1.5])", "TypeError", "integer token id"),
         ("m.forward('abc')", "TypeError", "array of token ids"),
@@ -248,7 +276,11 @@ def test_invalid_input_throws_a_clear_error(live):
         ("m.lastLogits([])", "RangeError", "at least one token"),
         ("m.generate([1], -1)", "RangeError", "int >= 0"),
         ("m.decodeStep(1, m.newCache())", "Error", "call model.prefill"),
-        ("sbtGPT.probs(m.lastLogits([1]), {temperature: 0})", "RangeError", "greedy decoding"),
+        (
+            "sbtGPT.probs(m.lastLogits([1]), {temperature: 0})",
+            "RangeError",
+            "greedy decoding",
+        ),
         ("sbtGPT.probs(m.lastLogits([1]), {topP: 1.5})", "RangeError", "(0, 1]"),
         ("m.encode(42)", "TypeError", "text must be a string"),
     ]
@@ -267,7 +299,11 @@ def test_unsupported_config_is_refused(live):
     spec["name"] = "unsupported"
     spec["config"]["norm"] = "batchnorm"
     error = run(live, LOAD_ERROR, spec)
-    assert error is not None and "unsupported config: norm" in error and "layernorm" in error
+    assert (
+        error is not None
+        and "unsupported config: norm" in error
+        and "layernorm" in error
+    )
 
 
 def test_a_corrupted_weights_file_is_rejected(page, server):
@@ -276,7 +312,9 @@ def test_a_corrupted_weights_file_is_rejected(page, server):
     def corrupt(route: Any) -> None:
         body = bytearray(route.fetch().body())
         body[len(body) // 2] ^= 0xFF
-        route.fulfill(status=200, body=bytes(body), content_type="application/octet-stream")
+        route.fulfill(
+            status=200, body=bytes(body), content_type="application/octet-stream"
+        )
 
     page.route(WEIGHTS, corrupt)
     page.goto(f"{server}/{PATH}", wait_until="load")
@@ -297,7 +335,9 @@ def test_a_missing_weights_file_gives_a_clear_error(page, server):
     for name in ("bpe.js", "gpt.js"):
         page.add_script_tag(url=f"{server}/_static/{name}")
     error = run(page, LOAD_ERROR, live_model_spec())
-    assert error is not None and re.search(r"could not fetch .*model\.safetensors: HTTP 404", error)
+    assert error is not None and re.search(
+        r"could not fetch .*model\.safetensors: HTTP 404", error
+    )
     assert [p for p in page.problems if "404" not in p] == []
 
 
@@ -336,7 +376,11 @@ process.stdout.write(JSON.stringify({
 def test_gpt_js_under_node_matches_pytorch():
     spec = live_model_spec()
     prompts = [encode(p) for p in PROMPTS] + [long_ids(reference().config.block_size)]
-    request = {"spec": spec, "weights": str(live_model_files()["reference"]), "prompts": prompts}
+    request = {
+        "spec": spec,
+        "weights": str(live_model_files()["reference"]),
+        "prompts": prompts,
+    }
     result = subprocess.run(
         [NODE, "-e", NODE_DRIVER, str(GPT_JS)],
         input=json.dumps(request),
@@ -346,7 +390,8 @@ def test_gpt_js_under_node_matches_pytorch():
         cwd=GPT_JS.parent,
     )
     out = json.loads(result.stdout)
-    assert out["sha256"] == spec["sha256"]  # the plain-JS SHA-256 (pages without crypto.subtle)
+    # the plain-JS SHA-256 (pages without crypto.subtle)
+    assert out["sha256"] == spec["sha256"]
     for ids, logits in zip(prompts, out["logits"], strict=True):
         js = np.asarray(logits).reshape(len(ids), -1)
         assert np.abs(js - torch_logits(ids)).max() < LOGITS_TOL
@@ -386,7 +431,9 @@ process.stdout.write(JSON.stringify({
 )
 def test_gpt_js_follows_every_config_switch(tmp_path, switches):
     """Small random models with the other switches of GPTConfig give PyTorch's numbers too."""
-    config = GPTConfig(vocab_size=300, block_size=48, n_layer=2, n_head=4, d_model=32, **switches)
+    config = GPTConfig(
+        vocab_size=300, block_size=48, n_layer=2, n_head=4, d_model=32, **switches
+    )
     model = GPT(config, seed=1).eval()
     generator = torch.Generator().manual_seed(0)
     with torch.no_grad():  # move norm gains and biases away from 1 and 0

@@ -28,7 +28,9 @@ def load_quietly(browser: Any, url: str) -> tuple[dict[str, int], list[str], Any
     tab = context.new_page()
     responses: list[Any] = []
     problems: list[str] = []
-    tab.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    tab.on(
+        "console", lambda m: m.type == "error" and problems.append(f"console: {m.text}")
+    )
     tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     tab.on("response", lambda r: responses.append(r))
     tab.goto(url, wait_until="networkidle")
@@ -47,7 +49,9 @@ def script_bytes(browser: Any, server: str, path: str) -> dict[str, int]:
 
 
 def chapter_paths(site: Any) -> list[str]:
-    return sorted(p.relative_to(site).as_posix() for p in (site / "chapters").glob("*.html"))
+    return sorted(
+        p.relative_to(site).as_posix() for p in (site / "chapters").glob("*.html")
+    )
 
 
 def test_median_chapter_page_loads_at_most_3_mb_of_scripts(browser, server, site):
@@ -64,7 +68,9 @@ def test_median_chapter_page_loads_at_most_3_mb_of_scripts(browser, server, site
     assert sizes, "no chapter pages"
     median = statistics.median(sizes.values())
     table = "\n".join(f"{p}: {n / 1e6:.2f} MB" for p, n in sizes.items())
-    assert median <= MEDIAN_SCRIPT_BUDGET, f"median {median / 1e6:.2f} MB of scripts:\n{table}"
+    assert median <= MEDIAN_SCRIPT_BUDGET, (
+        f"median {median / 1e6:.2f} MB of scripts:\n{table}"
+    )
 
 
 def test_pages_never_load_the_full_plotly_bundle(browser, server, site):
@@ -72,7 +78,9 @@ def test_pages_never_load_the_full_plotly_bundle(browser, server, site):
     from stepbytoken.book.interactive import PLOTLY_BUNDLE
 
     served = (site / "_static" / "plotly.min.js").read_text(encoding="utf-8")
-    assert f"plotly.js (cartesian - minified) v{PLOTLY_BUNDLE['version']}" in served[:200]
+    assert (
+        f"plotly.js (cartesian - minified) v{PLOTLY_BUNDLE['version']}" in served[:200]
+    )
     assert (site / "_static" / "plotly.min.js.LICENSE.txt").exists()
 
 
@@ -82,7 +90,9 @@ def test_every_plotly_figure_of_the_site_draws_with_the_bundle(browser, server, 
     pages = [
         p.relative_to(site).as_posix()
         for p in site.rglob("*.html")
-        if not p.relative_to(site).as_posix().startswith(("_static/", "_modules/", "_sources/"))
+        if not p.relative_to(site)
+        .as_posix()
+        .startswith(("_static/", "_modules/", "_sources/"))
         and 'class="plotly-graph-div"' in p.read_text(encoding="utf-8")
     ]
     assert pages, "no page of the site has a Plotly figure"
@@ -100,7 +110,8 @@ def test_every_plotly_figure_of_the_site_draws_with_the_bundle(browser, server, 
                 # a type missing from the bundle is drawn as a scatter trace, silently
                 what = f"{where}: {asked['type']} drawn as {drawn['type']}"
                 assert drawn["type"] == asked["type"] and drawn["module"], what
-                if asked["visible"] is not False:  # hidden only where the figure hides it
+                # hidden only where the figure hides it
+                if asked["visible"] is not False:
                     assert drawn["visible"] is not False, f"{where}: a trace is hidden"
             checked += 1
         assert problems == [], f"{path}: {problems}"
@@ -138,7 +149,9 @@ def test_theme_icons_draw_without_fontawesome_js(browser, server, site):
     assert problems == []
 
 
-def test_search_still_works_without_the_search_index_on_every_page(browser, server, site):
+def test_search_still_works_without_the_search_index_on_every_page(
+    browser, server, site
+):
     """Chapter pages no longer load the search index; the search page finds a chapter."""
     path = chapter_paths(site)[0]
     scripts, _, (context, tab) = load_quietly(browser, f"{server}/{path}")

@@ -12,7 +12,9 @@ import nbformat
 
 
 def chapter_pages(site):
-    return sorted(p.relative_to(site).as_posix() for p in (site / "chapters").glob("*.html"))
+    return sorted(
+        p.relative_to(site).as_posix() for p in (site / "chapters").glob("*.html")
+    )
 
 
 def test_site_has_the_expected_pages(site):
@@ -43,7 +45,9 @@ def _interact(page, figure):
         drag = figure.locator(".nsewdrag").first
         box = drag.bounding_box()
         for fraction in (0.2, 0.35, 0.5, 0.65, 0.8):  # sweep the mouse across the plot
-            page.mouse.move(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+            page.mouse.move(
+                box["x"] + fraction * box["width"], box["y"] + box["height"] / 2
+            )
             page.wait_for_timeout(100)
             if figure.locator(".hoverlayer *").count():
                 return "hover"
@@ -71,7 +75,9 @@ def test_chapter_pages_have_interactive_figures(site):
 def test_pages_load_widget_files_once_instead_of_inline_copies(site):
     for path in chapter_pages(site):
         html = (site / path).read_text(encoding="utf-8")
-        assert "data-sbt-inline" not in html, f"{path} keeps a widget's inline copy of a file"
+        assert "data-sbt-inline" not in html, (
+            f"{path} keeps a widget's inline copy of a file"
+        )
         if "data-sbt-widget=" in html:
             assert html.count('src="../_static/sbt-widgets.js') == 1, path
 
@@ -95,7 +101,9 @@ def test_every_interactive_figure_renders_and_responds(page, server, chapter_pag
         before = _snapshot(figure)
         action = _interact(page, figure)
         page.wait_for_timeout(200)
-        assert _snapshot(figure) != before, f"figure {i} on {path} did not change ({action})"
+        assert _snapshot(figure) != before, (
+            f"figure {i} on {path} did not change ({action})"
+        )
     assert page.problems == []
 
 
@@ -137,7 +145,9 @@ def test_copy_button_copies_code_without_prompts_or_outputs(browser, server):
     doctest.locator("button.copybtn").click()
     copied = page.evaluate("navigator.clipboard.readText()")
     shown = doctest.locator("pre").inner_text().splitlines()
-    outputs = [line for line in shown if line.strip() and not line.startswith((">>>", "..."))]
+    outputs = [
+        line for line in shown if line.strip() and not line.startswith((">>>", "..."))
+    ]
     assert "model = NGramModel(" in copied and ">>>" not in copied
     assert outputs and not any(line in copied.splitlines() for line in outputs)
     page.goto(f"{server}/chapters/01-predicting-one-word.html", wait_until="load")
@@ -171,13 +181,19 @@ def test_math_renders_from_the_site(page, server):
     assert page.problems == []
 
 
-def test_chapter_offers_a_notebook_download_and_notebook_launch_links(page, server, site):
+def test_chapter_offers_a_notebook_download_and_notebook_launch_links(
+    page, server, site
+):
     page.goto(f"{server}/chapters/01-predicting-one-word.html", wait_until="load")
-    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    hrefs = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => e.getAttribute('href'))"
+    )
     downloads = [h for h in hrefs if h.endswith(".ipynb") and "_sources" in h]
     assert downloads, "no download-as-notebook link"
     assert (site / "chapters" / downloads[0]).resolve().exists()
-    launches = [h for h in hrefs if "colab.research.google.com" in h or "mybinder.org" in h]
+    launches = [
+        h for h in hrefs if "colab.research.google.com" in h or "mybinder.org" in h
+    ]
     assert len(launches) >= 2 and all(h.endswith(".ipynb") for h in launches), launches
 
 
@@ -188,7 +204,9 @@ def test_landing_page_lists_all_chapters_with_reading_times(page, server, site):
     for part in ("Part I", "Part II", "Part III", "Part IV"):
         assert part in contents
     assert contents.count(" min.") == 21
-    link = page.get_by_role("link", name="01 · Predicting one word at a time", exact=True)
+    link = page.get_by_role(
+        "link", name="01 · Predicting one word at a time", exact=True
+    )
     assert link.get_attribute("href") == "chapters/01-predicting-one-word.html"
     written = chapter_pages(site)
     assert page.locator(".sbt-contents a").count() == len(written)
@@ -204,7 +222,9 @@ def test_navigation_lists_the_parts_and_chapters_of_the_outline(page, server, si
         "Part I · The basics",
         "Part II · Inside the machine",
     ]
-    links = nav.locator("a.reference.internal").evaluate_all("els => els.map(e => e.href)")
+    links = nav.locator("a.reference.internal").evaluate_all(
+        "els => els.map(e => e.href)"
+    )
     chapters = [h.rsplit("/", 1)[-1] for h in links if "/chapters/" in h]
     assert chapters == [p.rsplit("/", 1)[-1] for p in chapter_pages(site)]
 
@@ -217,7 +237,9 @@ def test_downloaded_notebooks_are_the_plain_ones(site):
         assert "myst_nb" not in source.read_text(encoding="utf-8"), source
 
 
-def test_plotly_mode_bar_offers_nothing_that_leaves_the_site(page, server, chapter_page):
+def test_plotly_mode_bar_offers_nothing_that_leaves_the_site(
+    page, server, chapter_page
+):
     page.goto(f"{server}/{chapter_page}", wait_until="load")
     figures = page.locator(".sbt-plotly")
     for i in range(figures.count()):
@@ -229,5 +251,7 @@ def test_plotly_mode_bar_offers_nothing_that_leaves_the_site(page, server, chapt
         )
         assert titles, f"figure {i} on {chapter_page} has no mode bar"
         assert figure.locator(".modebar-btn--logo, a[href*='plotly']").count() == 0
-        leaving = [t for t in titles if re.search(r"cloud|share|chart studio|edit", t, re.I)]
+        leaving = [
+            t for t in titles if re.search(r"cloud|share|chart studio|edit", t, re.I)
+        ]
         assert leaving == [], f"figure {i} on {chapter_page} offers {leaving}"

@@ -39,7 +39,9 @@ TEXTS = [
 def book_tokenizer() -> BPETokenizer:
     """The book's tokenizer, built the way the chapter builds it (the reference recipe)."""
     return BPETokenizer.train(
-        reference_corpus(), reference_settings()["num_merges"], special_tokens=[DOC_SEPARATOR]
+        reference_corpus(),
+        reference_settings()["num_merges"],
+        special_tokens=[DOC_SEPARATOR],
     )
 
 
@@ -71,13 +73,16 @@ def _set_merges(widget, n: int) -> None:
 def test_page_embeds_the_book_tokenizer_and_shows_its_ids(page, open_widget):
     widget, data = _open(open_widget)
     assert BPETokenizer.from_dict(data["model"]) == book_tokenizer()
-    if (REFERENCE_DIR / "tokenizer.json").exists():  # the file the reference model reads with
+    # the file the reference model reads with
+    if (REFERENCE_DIR / "tokenizer.json").exists():
         assert BPETokenizer.load(REFERENCE_DIR / "tokenizer.json") == book_tokenizer()
     # Before any interaction: the pre-filled text and its ids, special token included.
     assert widget.locator("textarea").input_value() == data["text"]
     assert _shown_ids(widget) == book_tokenizer().encode(data["text"])
     assert DOC_SEPARATOR in data["text"]
-    assert widget.locator(".sbt-token-special").count() == data["text"].count(DOC_SEPARATOR)
+    assert widget.locator(".sbt-token-special").count() == data["text"].count(
+        DOC_SEPARATOR
+    )
 
 
 def test_typed_text_gives_the_ids_python_gives(page, open_widget):
@@ -96,7 +101,9 @@ def test_typed_text_gives_the_ids_python_gives(page, open_widget):
 
 def test_merge_slider_gives_the_truncated_tokenizers_ids(page, open_widget):
     widget, _ = _open(open_widget)
-    text = "Q: What is the capital of Varnia?\nA: Tolm" + DOC_SEPARATOR + "café 12345 👋"
+    text = (
+        "Q: What is the capital of Varnia?\nA: Tolm" + DOC_SEPARATOR + "café 12345 👋"
+    )
     widget.locator("textarea").fill(text)
     tok = book_tokenizer()
     status = widget.locator(".sbt-status")
@@ -122,14 +129,21 @@ def test_merge_steps_figure_has_a_slider(page, server):
     page.goto(f"{server}/{PATH}", wait_until="load")
     figure = page.locator(".sbt-plotly").first
     figure.locator(".main-svg").first.wait_for(state="attached", timeout=10_000)
-    slider = figure.get_by_role("slider", name="merges used")  # Plotly's, as an HTML control
+    # Plotly's, as an HTML control
+    slider = figure.get_by_role("slider", name="merges used")
     assert slider.count() == 1
     assert figure.locator(".gtitle").text_content().startswith("100 merges: ")
     # Move the slider to its left end with the keyboard: no merges, one token per byte.
     figure.scroll_into_view_if_needed()
-    page.wait_for_function("() => document.querySelector('.sbt-plotly').dataset.sbtEnhanced")
+    page.wait_for_function(
+        "() => document.querySelector('.sbt-plotly').dataset.sbtEnhanced"
+    )
     slider.focus()
     page.keyboard.press("Home")
     sentence = "Return the path to which the symbolic link points."
-    figure.locator(".gtitle").filter(has_text=re.compile("^0 merges")).wait_for(timeout=5_000)
-    assert figure.locator(".gtitle").text_content() == f"0 merges: {len(sentence)} tokens"
+    figure.locator(".gtitle").filter(has_text=re.compile("^0 merges")).wait_for(
+        timeout=5_000
+    )
+    assert (
+        figure.locator(".gtitle").text_content() == f"0 merges: {len(sentence)} tokens"
+    )

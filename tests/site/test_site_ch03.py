@@ -28,7 +28,9 @@ def _widget_data(site) -> dict:
 def _answers(data: dict, a: str, b: str, c: str, k: int) -> list[tuple[str, float]]:
     """The k words nearest to b - a + c, computed in Python from the page's vectors."""
     words = data["words"]
-    raw = np.frombuffer(base64.b64decode(data["vectors"]), dtype=np.int8).astype(np.float64)
+    raw = np.frombuffer(base64.b64decode(data["vectors"]), dtype=np.int8).astype(
+        np.float64
+    )
     E = raw.reshape(len(words), data["dim"])
     E /= np.linalg.norm(E, axis=1, keepdims=True)
     row = {w: i for i, w in enumerate(words)}
@@ -68,7 +70,8 @@ def test_king_man_woman_matches_python(page, server, site):
     assert [s for _, s in shown] == pytest.approx([s for _, s in expected], abs=1.5e-3)
     assert expected[0][0] == "queen"  # what Python computes from the shipped vectors
     assert (
-        "Expected (gender): queen. Correct" in widget.locator(".sbt-analogy-verdict").inner_text()
+        "Expected (gender): queen. Correct"
+        in widget.locator(".sbt-analogy-verdict").inner_text()
     )
     assert page.problems == []
 
@@ -105,9 +108,12 @@ def test_map_hover_lists_neighbours_for_every_word(page, server, site):
     page.goto(f"{server}/{PAGE}", wait_until="load")
     target = page.locator(".sbt-plotly .plotly-graph-div").first
     target.locator(".main-svg").first.wait_for(state="attached", timeout=10_000)
-    traces = target.evaluate("el => el.data.map(t => ({name: t.name, hover: t.hovertext}))")
+    traces = target.evaluate(
+        "el => el.data.map(t => ({name: t.name, hover: t.hovertext}))"
+    )
     hovers = [h for t in traces for h in t["hover"]]
-    assert len(hovers) == len(data["words"])  # every word of the vocabulary is on the map
+    # every word of the vocabulary is on the map
+    assert len(hovers) == len(data["words"])
     assert all("nearest: " in h for h in hovers)
     names = [t["name"] for t in traces]
     assert "colours" in names and "other words" in names

@@ -17,12 +17,16 @@ def _open(pg, base):
     figure = pg.locator(".sbt-plotly").first
     figure.scroll_into_view_if_needed()
     figure.locator(".main-svg").first.wait_for(state="attached", timeout=10_000)
-    pg.wait_for_function("() => document.querySelector('.sbt-plotly').dataset.sbtEnhanced")
+    pg.wait_for_function(
+        "() => document.querySelector('.sbt-plotly').dataset.sbtEnhanced"
+    )
     return figure
 
 
 def _visible(pg):
-    return pg.evaluate(f"() => {GRAPH}.data.flatMap((t, i) => t.visible === true ? [i] : [])")
+    return pg.evaluate(
+        f"() => {GRAPH}.data.flatMap((t, i) => t.visible === true ? [i] : [])"
+    )
 
 
 def _choose(pg, figure, menu, label):
@@ -41,7 +45,9 @@ def test_head_menu_shows_one_head_at_a_time(page, server):
     _choose(page, figure, 0, names[target])
     after = _visible(page)
     assert after == [target]
-    weights = page.evaluate(f"() => [{GRAPH}.data[{before[0]}].z, {GRAPH}.data[{target}].z]")
+    weights = page.evaluate(
+        f"() => [{GRAPH}.data[{before[0]}].z, {GRAPH}.data[{target}].z]"
+    )
     assert weights[0] != weights[1], "two heads show identical attention weights"
     menu = figure.get_by_role("combobox", name="head")
     assert menu.evaluate("m => m.selectedOptions[0].textContent") == names[target]
@@ -50,7 +56,9 @@ def test_head_menu_shows_one_head_at_a_time(page, server):
 
 def test_text_menu_changes_the_tokens_of_every_head(page, server):
     figure = _open(page, server)
-    labels = page.evaluate(f"() => {GRAPH}.layout.updatemenus[1].buttons.map(b => b.label)")
+    labels = page.evaluate(
+        f"() => {GRAPH}.layout.updatemenus[1].buttons.map(b => b.label)"
+    )
     assert len(labels) >= 2
     tokens_before = page.evaluate(f"() => {GRAPH}.data[0].x")
     _choose(page, figure, 1, labels[-1])

@@ -24,7 +24,9 @@ def _slider_figure(tab, prefix):
         )
         if found:
             return figure
-    raise AssertionError(f"no Plotly figure with a slider labelled {prefix!r} on {PATH}")
+    raise AssertionError(
+        f"no Plotly figure with a slider labelled {prefix!r} on {PATH}"
+    )
 
 
 def _state(figure, trace):
@@ -67,7 +69,8 @@ def test_learning_rate_slider_changes_the_path(page, server):
     _click_slider(page, figure, 1.0)  # the largest: the path blows up
     large = _state(figure, 1)
     assert large["x"] != small["x"] and "diverges" in large["title"]
-    assert max(abs(v) for v in large["x"] + large["y"]) > 10  # far outside the drawn area
+    # far outside the drawn area
+    assert max(abs(v) for v in large["x"] + large["y"]) > 10
     assert page.problems == []
 
 
@@ -79,6 +82,9 @@ def test_training_step_slider_changes_the_sample(page, server):
     _click_slider(page, figure, 0.0)
     first = _state(figure, 2)
     assert first["active"] == 0 and first["x"] == [0]
-    assert first["notes"][0].startswith("<b>step 0</b>") and first["notes"] != before["notes"]
+    assert (
+        first["notes"][0].startswith("<b>step 0</b>")
+        and first["notes"] != before["notes"]
+    )
     assert "step 0" in first["shown"] and first["shown"] != before["shown"]
     assert page.problems == []

@@ -39,9 +39,12 @@ def _not_on_a_boundary(logits, temperature, top_k, top_p):
     """True if no cumulative mass lies within 1e-6 of top_p (float rounding could flip a token)."""
     if top_p == 1:
         return True  # no nucleus cut at all
-    probs = next_token_distribution(logits.double(), temperature=temperature, top_k=top_k)
+    probs = next_token_distribution(
+        logits.double(), temperature=temperature, top_k=top_k
+    )
     ordered = torch.sort(probs, descending=True).values
-    before = (torch.cumsum(ordered, 0) - ordered)[ordered > 0]  # mass ranked above each token
+    # mass ranked above each token
+    before = (torch.cumsum(ordered, 0) - ordered)[ordered > 0]
     return bool(((before - top_p).abs() > 1e-6).all())
 
 
@@ -77,7 +80,10 @@ def test_widget_matches_next_token_distribution(
     shown, kept, entropy = _shown(widget)
 
     expected = next_token_distribution(
-        logits, temperature=temperature, top_k=top_k, top_p=None if top_p == 1 else top_p
+        logits,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=None if top_p == 1 else top_p,
     )
     assert len(shown) == min(data["shown"], len(entry["logits"]))
     assert shown == pytest.approx(expected[: len(shown)].tolist(), abs=1e-3)
@@ -90,10 +96,13 @@ def test_widget_matches_next_token_distribution(
     assert page.problems == []
 
 
-def test_controls_are_labelled_keyboard_operable_and_show_their_values(page, open_widget):
+def test_controls_are_labelled_keyboard_operable_and_show_their_values(
+    page, open_widget
+):
     widget, data = _open(open_widget)
     n = len(data["prompts"][0]["logits"])
-    assert widget.locator(".sbt-output").get_attribute("data-kept") == str(n)  # all kept at first
+    # all kept at first
+    assert widget.locator(".sbt-output").get_attribute("data-kept") == str(n)
     temperature = widget.get_by_label("Temperature", exact=True)
     temperature.focus()
     before = _shown(widget)

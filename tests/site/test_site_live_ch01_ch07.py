@@ -73,7 +73,10 @@ def _type(page, widget, kind, text, ids):
 def _rows(widget):
     rows = widget.locator(".sbt-bar-row")
     return [
-        (int(rows.nth(i).get_attribute("data-id")), float(rows.nth(i).get_attribute("data-prob")))
+        (
+            int(rows.nth(i).get_attribute("data-id")),
+            float(rows.nth(i).get_attribute("data-prob")),
+        )
         for i in range(rows.count())
     ]
 
@@ -87,14 +90,20 @@ def _set(widget, label, value):
 
 
 @pytest.mark.parametrize("kind", [NEXT, SAMPLER])
-def test_the_default_is_drawn_before_any_typing_and_fetches_nothing(page, open_widget, kind):
+def test_the_default_is_drawn_before_any_typing_and_fetches_nothing(
+    page, open_widget, kind
+):
     fetched = []
-    page.on("request", lambda r: r.url.endswith(".safetensors") and fetched.append(r.url))
+    page.on(
+        "request", lambda r: r.url.endswith(".safetensors") and fetched.append(r.url)
+    )
     widget, data = _open(open_widget, kind)
     default = data["default"]
     output = widget.locator(".sbt-output")
     assert output.get_attribute("data-state") == "default"
-    assert _rows(widget) == [(row["id"], pytest.approx(row["prob"])) for row in default["top"]]
+    assert _rows(widget) == [
+        (row["id"], pytest.approx(row["prob"])) for row in default["top"]
+    ]
     assert default["prompt"] in output.inner_text()
     assert _text_box(widget, kind).input_value() == default["prompt"]
     if kind == SAMPLER:
@@ -105,7 +114,9 @@ def test_the_default_is_drawn_before_any_typing_and_fetches_nothing(page, open_w
     assert page.problems == []
 
 
-@pytest.mark.parametrize("prompt", PROMPTS, ids=["story", "eot", "question", "accents", "long"])
+@pytest.mark.parametrize(
+    "prompt", PROMPTS, ids=["story", "eot", "question", "accents", "long"]
+)
 def test_next_token_probabilities_equal_pytorchs(page, open_widget, ref, prompt):
     widget, data = _open(open_widget, NEXT)
     window, ids = _window(ref, prompt)
@@ -147,24 +158,31 @@ def test_greedy_writing_equals_stepbytokens_generate(page, open_widget, ref):
 def _check_sampler(widget, ref, prompt, temperature, top_k, top_p):
     window, _ = _window(ref, prompt)
     logits = _logits(ref, window)
-    expected = next_token_distribution(logits, temperature=temperature, top_k=top_k, top_p=top_p)
+    expected = next_token_distribution(
+        logits, temperature=temperature, top_k=top_k, top_p=top_p
+    )
     shown = _rows(widget)
     raw = torch.softmax(logits, dim=-1)
-    assert [i for i, _ in shown] == torch.sort(raw, descending=True, stable=True).indices[
-        : len(shown)
-    ].tolist()
+    assert [i for i, _ in shown] == torch.sort(
+        raw, descending=True, stable=True
+    ).indices[: len(shown)].tolist()
     for token_id, p in shown:
         assert p == pytest.approx(expected[token_id].item(), abs=1e-4)
     kept = int(widget.locator(".sbt-output").get_attribute("data-kept"))
     assert kept == int((expected > 0).sum())
-    assert widget.locator(".sbt-bar-row.sbt-removed").count() == sum(p == 0 for _, p in shown)
+    assert widget.locator(".sbt-bar-row.sbt-removed").count() == sum(
+        p == 0 for _, p in shown
+    )
     return kept
 
 
 @pytest.mark.parametrize(
-    ("temperature", "top_k", "top_p"), [(0.7, 20, 0.9), (1.3, None, 0.5), (1.0, 5, None)]
+    ("temperature", "top_k", "top_p"),
+    [(0.7, 20, 0.9), (1.3, None, 0.5), (1.0, 5, None)],
 )
-def test_sampler_filters_equal_stepbytokens(page, open_widget, ref, temperature, top_k, top_p):
+def test_sampler_filters_equal_stepbytokens(
+    page, open_widget, ref, temperature, top_k, top_p
+):
     widget, _ = _open(open_widget, SAMPLER)
     prompt = "The capital of Varnia is"
     window, _ = _window(ref, prompt)
@@ -183,7 +201,8 @@ def test_the_browser_draws_the_books_sample_from_the_same_seed(page, open_widget
     default = data["default"]
     sample = widget.locator(".sbt-live-sample")
     assert sample.get_attribute("data-ids") == ",".join(map(str, default["sample_ids"]))
-    _text_box(widget, SAMPLER).focus()  # loads the model; the controls keep their defaults
+    # loads the model; the controls keep their defaults
+    _text_box(widget, SAMPLER).focus()
     _wait_live(page, widget, default["ids"])
     assert sample.get_attribute("data-ids") == ",".join(map(str, default["sample_ids"]))
     assert sample.text_content() == default["prompt"] + default["sample"]
@@ -201,7 +220,8 @@ def test_sampler_with_top_k_one_is_greedy_and_a_seed_repeats(page, open_widget, 
     widget.get_by_role("button", name="New seed").click()
     assert widget.get_by_label("Seed", exact=True).input_value() == "8"
     _set(widget, "Seed", 7)
-    assert sample.get_attribute("data-ids") == first  # the same seed draws the same text
+    # the same seed draws the same text
+    assert sample.get_attribute("data-ids") == first
     n = data["default"]["n_tokens_sampled"]
     assert len(first.split(",")) == n
     _set(widget, "Top-k (0: off)", 1)
@@ -237,7 +257,10 @@ def test_sampler_says_when_the_prompt_is_windowed(page, open_widget, ref):
     window, ids = _window(ref, LONG)
     assert len(ids) > ref.config.block_size
     _type(page, widget, SAMPLER, LONG, window)
-    assert "only the last 128 tokens are read" in widget.locator(".sbt-live-window").inner_text()
+    assert (
+        "only the last 128 tokens are read"
+        in widget.locator(".sbt-live-window").inner_text()
+    )
     _check_sampler(widget, ref, LONG, 0.8, 40, 0.95)  # the chapter's settings
     assert page.problems == []
 

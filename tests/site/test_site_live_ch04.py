@@ -71,7 +71,9 @@ def _cell_weights(widget):
     )
 
 
-def test_default_sentence_reads_before_typing_without_fetching_the_model(page, open_widget):
+def test_default_sentence_reads_before_typing_without_fetching_the_model(
+    page, open_widget
+):
     fetched = []
     page.on("request", lambda r: "model.safetensors" in r.url and fetched.append(r.url))
     widget, data = _open(open_widget)
@@ -82,7 +84,9 @@ def test_default_sentence_reads_before_typing_without_fetching_the_model(page, o
     T = len(default["ids"])
     assert widget.locator(".sbt-la-matrix tbody tr").count() == T
     chips = widget.locator(".sbt-la-chip").all_inner_texts()
-    assert chips == [t.replace(" ", "\u2423").replace("\n", "\u21b5") for t in default["tokens"]]
+    assert chips == [
+        t.replace(" ", "\u2423").replace("\n", "\u21b5") for t in default["tokens"]
+    ]
     assert "\u2423She" in chips  # whitespace made visible
     # the weights held and drawn are Python's, for the head the chapter chose first
     layer, head = data["start"]
@@ -114,14 +118,18 @@ def test_every_heads_weights_equal_pytorchs(page, open_widget, ref, text):
     _type(page, widget, text)
     view = widget.evaluate(VIEW)
     ids, windowed = _python_ids(ref, data, text)
-    assert view["source"] == "live" and view["ids"] == ids and view["windowed"] == windowed
+    assert (
+        view["source"] == "live" and view["ids"] == ids and view["windowed"] == windowed
+    )
     assert view["tokens"] == [ref.tokenizer.token_str(i) for i in ids]
     held = _held(widget)
     expected = _torch_attention(ref, ids)
     assert held.shape == expected.shape == (4, 4, len(ids), len(ids))
     assert np.abs(held - expected).max() < 1e-5
     # what is drawn is the held weights of the enlarged head
-    layer, head = (int(widget.get_by_label(n, exact=True).input_value()) for n in ("Layer", "Head"))
+    layer, head = (
+        int(widget.get_by_label(n, exact=True).input_value()) for n in ("Layer", "Head")
+    )
     assert np.abs(_cell_weights(widget) - expected[layer, head]).max() <= 5e-5 + 1e-5
     assert "Computed in your browser" in widget.locator(".sbt-la-status").inner_text()
     assert widget.locator(".sbt-la-window").is_hidden()
@@ -153,7 +161,9 @@ def test_hover_and_focus_highlight_where_a_token_looks(page, open_widget):
 
     def active_row():
         rows = widget.locator(".sbt-la-matrix tbody tr")
-        flags = rows.evaluate_all("rs => rs.map(r => r.classList.contains('sbt-la-active'))")
+        flags = rows.evaluate_all(
+            "rs => rs.map(r => r.classList.contains('sbt-la-active'))"
+        )
         assert sum(flags) == 1
         return flags.index(True)
 
@@ -169,11 +179,16 @@ def test_hover_and_focus_highlight_where_a_token_looks(page, open_widget):
     assert active_row() == 9
     assert np.abs(strip_weights()[:10] - held[9, :10]).max() <= 5e-5
     assert (strip_weights()[10:] == 0).all()  # later tokens are not looked at
-    assert f"\u201c{tokens[9]}\u201d (token 9)" in widget.locator(".sbt-la-readout").inner_text()
+    assert (
+        f"\u201c{tokens[9]}\u201d (token 9)"
+        in widget.locator(".sbt-la-readout").inner_text()
+    )
     # hovering over a token of the sentence
     widget.locator(".sbt-la-chip").nth(5).hover()
     assert active_row() == 5
-    assert widget.locator(".sbt-la-chip").nth(5).get_attribute("aria-selected") == "true"
+    assert (
+        widget.locator(".sbt-la-chip").nth(5).get_attribute("aria-selected") == "true"
+    )
     # the keyboard: focus the row of tokens, move with the arrow keys
     widget.locator(".sbt-la-chip[tabindex='0']").focus()
     page.keyboard.press("ArrowLeft")
@@ -183,7 +198,8 @@ def test_hover_and_focus_highlight_where_a_token_looks(page, open_widget):
     assert active_row() == len(tokens) - 1
     page.keyboard.press("Home")
     assert active_row() == 0
-    assert np.abs(strip_weights()[0] - 1) <= 5e-5  # the first token can only look at itself
+    # the first token can only look at itself
+    assert np.abs(strip_weights()[0] - 1) <= 5e-5
     assert page.problems == []
 
 
@@ -207,7 +223,8 @@ def test_a_corrupted_weights_file_is_refused_with_a_message(page, open_widget):
     )
     _type(page, widget, "Ada met Bo.", state="error")
     assert "SHA-256 mismatch" in widget.locator(".sbt-la-status").inner_text()
-    assert widget.evaluate("el => el.sbtAttention.source") == "default"  # still a figure
+    # still a figure
+    assert widget.evaluate("el => el.sbtAttention.source") == "default"
     assert page.problems == []
 
 
@@ -229,7 +246,9 @@ def test_controls_are_labelled_and_keyboard_operable(page, open_widget):
     labels = [r[2] for r in reached]
     assert labels[:2] == ["Layer", "Head"]
     assert reached[2][1].startswith("sbt-la-chip")
-    assert labels[3:19] == [f"layer {lay}, head {h}" for lay in range(4) for h in range(4)]
+    assert labels[3:19] == [
+        f"layer {lay}, head {h}" for lay in range(4) for h in range(4)
+    ]
     assert "sbt-la-box" in reached[19][1]
     # choose a head with the keyboard: its map is enlarged and the menus follow
     target = widget.get_by_role("button", name="layer 3, head 1", exact=True)
@@ -244,20 +263,26 @@ def test_controls_are_labelled_and_keyboard_operable(page, open_widget):
     widget.get_by_label("Layer", exact=True).select_option("0")
     widget.get_by_label("Head", exact=True).select_option("2")
     assert np.abs(_cell_weights(widget) - held[0, 2]).max() <= 5e-5
-    assert widget.get_by_role("button", name="layer 0, head 2").get_attribute("aria-pressed") == (
-        "true"
-    )
+    assert widget.get_by_role("button", name="layer 0, head 2").get_attribute(
+        "aria-pressed"
+    ) == ("true")
     assert page.problems == []
 
 
 def _luminance(rgb: str) -> float:
-    channels = [int(v) / 255 for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    channels = [
+        int(v) / 255 for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]
+    ]
+    lin = [
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels
+    ]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
 def test_fits_a_phone_and_reads_in_dark_mode(browser, server):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, color_scheme="dark"
+    )
     page = context.new_page()
     errors = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
@@ -277,7 +302,8 @@ def test_fits_a_phone_and_reads_in_dark_mode(browser, server):
     assert right <= box["x"] + box["width"] + 0.5
     matrix = widget.locator(".sbt-la-box")
     assert matrix.evaluate("e => getComputedStyle(e).overflowX") == "auto"
-    assert matrix.evaluate("e => e.scrollWidth > e.clientWidth")  # 31 tokens: it scrolls
+    # 31 tokens: it scrolls
+    assert matrix.evaluate("e => e.scrollWidth > e.clientWidth")
     # text on the widget's background: the theme's light text on a dark surface
     colours = widget.evaluate(
         "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color, "
@@ -291,12 +317,16 @@ def test_fits_a_phone_and_reads_in_dark_mode(browser, server):
     context.close()
 
 
-def test_outside_the_site_the_figure_shows_its_default_and_says_why(browser, ref, tmp_path):
+def test_outside_the_site_the_figure_shows_its_default_and_says_why(
+    browser, ref, tmp_path
+):
     """In a notebook (no ``data-content_root`` to fetch weights from) typing gives a note."""
     from stepbytoken.book.figures import live_attention_widget
 
     path = tmp_path / "figure.html"
-    live_attention_widget(ref.model, ref.tokenizer, "Nora met Tobin. She smiled.").save(str(path))
+    live_attention_widget(ref.model, ref.tokenizer, "Nora met Tobin. She smiled.").save(
+        str(path)
+    )
     page = browser.new_page()
     errors = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))

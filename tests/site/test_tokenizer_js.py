@@ -64,11 +64,18 @@ def _sample_text() -> str:
 
 @pytest.fixture(scope="module")
 def tok() -> BPETokenizer:
-    return BPETokenizer.train(_sample_text(), 250, special_tokens=[EOT, "<|a|>", "<|a|>b"])
+    return BPETokenizer.train(
+        _sample_text(), 250, special_tokens=[EOT, "<|a|>", "<|a|>b"]
+    )
 
 
 def run_js(model: dict, texts: list[str], decode=(), token_ids=()) -> dict:
-    request = {"model": model, "texts": texts, "decode": list(decode), "token_ids": list(token_ids)}
+    request = {
+        "model": model,
+        "texts": texts,
+        "decode": list(decode),
+        "token_ids": list(token_ids),
+    }
     result = subprocess.run(
         [NODE, "-e", DRIVER, str(BPE_JS)],
         input=json.dumps(request),
@@ -95,24 +102,38 @@ def test_fixed_strings_match_python(tok):
 
 def test_decode_and_token_bytes_match_python(tok):
     ids = [tok.encode(t) for t in TEXTS]
-    partial = [[0xE6, 0x97], [0xF0, 0x9F, 0x98], [0xC3], [0x80, 0x41], [0xFF, 0xFE, 0x41]]
-    out = run_js(tok.to_dict(), [], decode=ids + partial, token_ids=range(tok.vocab_size))
+    partial = [
+        [0xE6, 0x97],
+        [0xF0, 0x9F, 0x98],
+        [0xC3],
+        [0x80, 0x41],
+        [0xFF, 0xFE, 0x41],
+    ]
+    out = run_js(
+        tok.to_dict(), [], decode=ids + partial, token_ids=range(tok.vocab_size)
+    )
     assert out["decoded"] == [tok.decode(x) for x in ids + partial]
     assert out["decoded"][: len(TEXTS)] == TEXTS
-    assert out["token_bytes"] == [list(tok.token_bytes(i)) for i in range(tok.vocab_size)]
+    assert out["token_bytes"] == [
+        list(tok.token_bytes(i)) for i in range(tok.vocab_size)
+    ]
 
 
 def test_js_errors(tok):
     errors = run_js(tok.to_dict(), [])["errors"]
     assert errors[0].startswith("TypeError: text must be a string")
-    assert errors[1].startswith("RangeError: unknown token id 1000000000; valid ids are 0..")
+    assert errors[1].startswith(
+        "RangeError: unknown token id 1000000000; valid ids are 0.."
+    )
 
 
 def test_truncated_models_match(tok):
     texts = TEXTS[1:8]
     for n in (0, 1, 50, len(tok.merges)):
         small = tok.truncated(n)
-        assert run_js(small.to_dict(), texts)["encoded"] == [small.encode(t) for t in texts]
+        assert run_js(small.to_dict(), texts)["encoded"] == [
+            small.encode(t) for t in texts
+        ]
 
 
 # Only characters assigned in this Python's Unicode tables: a newer Unicode version (Node's or
@@ -138,7 +159,9 @@ pieces = st.sampled_from(
 )
 texts = st.one_of(
     st.text(assigned, max_size=40),
-    st.lists(st.one_of(pieces, st.text(assigned, max_size=5)), max_size=12).map("".join),
+    st.lists(st.one_of(pieces, st.text(assigned, max_size=5)), max_size=12).map(
+        "".join
+    ),
 )
 
 
@@ -151,7 +174,11 @@ def test_hypothesis_batches_match_python(tok, batch):
 
 
 @settings(max_examples=10, deadline=None)
-@given(batch=st.lists(st.lists(st.integers(0, 255), max_size=12), min_size=1, max_size=30))
+@given(
+    batch=st.lists(st.lists(st.integers(0, 255), max_size=12), min_size=1, max_size=30)
+)
 def test_decode_of_arbitrary_bytes_matches_python(tok, batch):
     # Replacement of invalid UTF-8: TextDecoder and Python's errors="replace" agree.
-    assert run_js(tok.to_dict(), [], decode=batch)["decoded"] == [tok.decode(b) for b in batch]
+    assert run_js(tok.to_dict(), [], decode=batch)["decoded"] == [
+        tok.decode(b) for b in batch
+    ]

@@ -53,7 +53,9 @@ def test_recipe_keeps_prose_and_drops_code(tmp_path):
         '    """\n'
     )
     (tmp_path / "test").mkdir()
-    (tmp_path / "test" / "t.py").write_text('"""Tests are skipped by the recipe entirely here."""')
+    (tmp_path / "test" / "t.py").write_text(
+        '"""Tests are skipped by the recipe entirely here."""'
+    )
     text = corpus.build_real_text(tmp_path)
     assert text.splitlines() == [
         "A module that does several useful things for its callers.",
@@ -65,7 +67,9 @@ def test_split_lines_is_a_partition():
     text = "\n".join(f"line {i}" for i in range(25))
     train, heldout = corpus.split_lines(text, every=5)
     assert len(heldout.splitlines()) == 5
-    assert sorted(train.splitlines() + heldout.splitlines()) == sorted(text.splitlines())
+    assert sorted(train.splitlines() + heldout.splitlines()) == sorted(
+        text.splitlines()
+    )
 
 
 @pytest.mark.parametrize("every", [0, 1, 2.5, "3"])

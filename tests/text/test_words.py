@@ -16,7 +16,11 @@ def test_split_words_never_keeps_whitespace_and_lowercases(text):
     assert all(tok == tok.lower() for tok in tokens)
 
 
-@given(st.lists(st.sampled_from(["the", "cat", "sat", ".", ",", "(", ")", "it's"]), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(["the", "cat", "sat", ".", ",", "(", ")", "it's"]), max_size=30
+    )
+)
 def test_join_then_split_round_trips(tokens):
     assert split_words(join_words(tokens)) == tokens
 
@@ -27,7 +31,8 @@ def test_split_words_rejects_non_strings():
 
 
 @pytest.mark.parametrize(
-    ("words", "error"), [("a b c", TypeError), (None, TypeError), (["a", ""], ValueError)]
+    ("words", "error"),
+    [("a b c", TypeError), (None, TypeError), (["a", ""], ValueError)],
 )
 def test_join_words_refuses_what_is_not_a_list_of_words(words, error):
     with pytest.raises(error, match="words"):

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stepbytoken.tokenizers import apply_merges, apply_merges_naive, get_stats, learn_merges, merge
+from stepbytoken.tokenizers import (
+    apply_merges,
+    apply_merges_naive,
+    get_stats,
+    learn_merges,
+    merge,
+)
 from stepbytoken.tokenizers.bpe import (
     allowed_specials,
     compile_pattern,
@@ -51,7 +57,9 @@ def test_merge_table_builds_token_bytes_and_checks_merges():
     ranks, vocab = merge_table([(104, 105), (256, 33)])
     assert ranks == {(104, 105): 256, (256, 33): 257}
     assert vocab[104] == b"h" and vocab[256:] == [b"hi", b"hi!"]
-    with pytest.raises(ValueError, match=r"merge 0 is \(300, 1\) but may only use ids in"):
+    with pytest.raises(
+        ValueError, match=r"merge 0 is \(300, 1\) but may only use ids in"
+    ):
         merge_table([(300, 1)])
     with pytest.raises(ValueError, match="repeats the pair"):
         merge_table([(1, 2), (1, 2)])
@@ -62,14 +70,24 @@ def test_merge_table_builds_token_bytes_and_checks_merges():
 def test_special_tokens_selection_and_splitting():
     registered = ["<|a|>", "<|a|>b"]
     assert allowed_specials("all", registered) == registered
-    assert allowed_specials("none", registered) == [] == allowed_specials(set(), registered)
+    assert (
+        allowed_specials("none", registered)
+        == []
+        == allowed_specials(set(), registered)
+    )
     assert allowed_specials({"<|a|>"}, registered) == ["<|a|>"]
     with pytest.raises(ValueError, match="allowed_special must be 'all', 'none'"):
         allowed_specials("some", registered)
     with pytest.raises(ValueError, match=r"unregistered tokens \['<\|nope\|>'\]"):
         allowed_specials({"<|nope|>"}, registered)
     # The longest special token wins where one is a prefix of another.
-    assert special_splitter(registered).split("<|a|>b<|a|>x") == ["", "<|a|>b", "", "<|a|>", "x"]
+    assert special_splitter(registered).split("<|a|>b<|a|>x") == [
+        "",
+        "<|a|>b",
+        "",
+        "<|a|>",
+        "x",
+    ]
 
 
 @settings(max_examples=60, deadline=None)
@@ -93,5 +111,6 @@ def test_apply_merges_resolves_overlaps_from_the_left_on_long_chunks():
 def test_split_chunks_refuses_a_pattern_that_drops_text():
     with pytest.raises(ValueError, match=r"matches no part of ' ' at position 1"):
         split_chunks(compile_pattern(r"\w+"), "a b")
-    assert split_chunks(compile_pattern(r"(\w)\w*|\W"), "ab c") == ["ab", " ", "c"]  # groups
+    # groups
+    assert split_chunks(compile_pattern(r"(\w)\w*|\W"), "ab c") == ["ab", " ", "c"]
     assert split_chunks(compile_pattern(r"\w+"), "") == []

@@ -58,14 +58,18 @@ def test_chat_tokenizer_refuses_odd_bases():
 
 def test_no_merge_crosses_a_role_boundary(tok):
     """Each message's text is encoded on its own: the ids are exactly the pieces joined."""
-    chat = [Message("user", "Who is the king of Varnia?"), Message("assistant", " Orrin.")]
+    chat = [
+        Message("user", "Who is the king of Varnia?"),
+        Message("assistant", " Orrin."),
+    ]
     enc = encode_chat(tok, chat)
     pieces = [tok.special_id(EOT)]
     for m in chat:
         pieces += [tok.special_id(f"<|{m.role}|>"), *tok.encode_ordinary(m.content)]
         pieces.append(tok.special_id(END))
     assert enc.token_ids == pieces
-    assert tok.encode(tok.decode(enc.token_ids)) == enc.token_ids  # plain encode splits there too
+    # plain encode splits there too
+    assert tok.encode(tok.decode(enc.token_ids)) == enc.token_ids
 
 
 def test_mask_marks_assistant_text_and_its_end_only(tok):
@@ -78,14 +82,22 @@ def test_mask_marks_assistant_text_and_its_end_only(tok):
     ]
     enc = encode_chat(tok, chat)
     assert len(enc.token_ids) == len(enc.mask)
-    learned = "".join(tok.decode([i]) for i, m in zip(enc.token_ids, enc.mask, strict=True) if m)
+    learned = "".join(
+        tok.decode([i]) for i, m in zip(enc.token_ids, enc.mask, strict=True) if m
+    )
     assert learned == f"[calc(17*23)]{END}The answer is 391.{END}"
-    roles = {tok.special_id(f"<|{r}|>") for r in ("system", "user", "assistant", "tool")}
-    assert not any(m for i, m in zip(enc.token_ids, enc.mask, strict=True) if i in roles)
+    roles = {
+        tok.special_id(f"<|{r}|>") for r in ("system", "user", "assistant", "tool")
+    }
+    assert not any(
+        m for i, m in zip(enc.token_ids, enc.mask, strict=True) if i in roles
+    )
     inputs, targets = enc.targets()
     assert inputs == enc.token_ids[:-1] and len(targets) == len(inputs)
     kept = [t for t in targets if t != -1]
-    assert kept == [i for i, m in zip(enc.token_ids[1:], enc.mask[1:], strict=True) if m]
+    assert kept == [
+        i for i, m in zip(enc.token_ids[1:], enc.mask[1:], strict=True) if m
+    ]
 
 
 def test_targets_of_a_tiny_encoding():
@@ -105,7 +117,8 @@ def test_generated_examples_round_trip_and_fit_the_reference_window(tok, kind):
         for ex in make_examples(world, kind, 150, split=split, templates="all", seed=7):
             enc = encode_chat(tok, ex.messages)
             assert decode_chat(tok, enc.token_ids) == ex.messages
-            assert len(enc.token_ids) <= 128, (len(enc.token_ids), ex)  # the reference block_size
+            # the reference block_size
+            assert len(enc.token_ids) <= 128, (len(enc.token_ids), ex)
             assert any(enc.mask)
 
 
@@ -126,7 +139,9 @@ def test_special_strings_in_text_are_refused_not_injected(tok):
 
 
 def test_malformed_ids_do_not_decode(tok):
-    good = encode_chat(tok, [Message("user", "Hi"), Message("assistant", "Yo")]).token_ids
+    good = encode_chat(
+        tok, [Message("user", "Hi"), Message("assistant", "Yo")]
+    ).token_ids
     with pytest.raises(ValueError, match="role token"):
         decode_chat(tok, good[:1] + tok.encode_ordinary("Hi") + good[1:])
     with pytest.raises(ValueError, match="has no"):

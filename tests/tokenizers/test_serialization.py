@@ -49,7 +49,10 @@ def test_load_errors(tok, tmp_path):
     bad_cases = [
         ({**good, "version": 99}, "unsupported tokenizer version 99"),
         ({**good, "format": "other"}, "'format' must be"),
-        ({k: v for k, v in good.items() if k != "merges"}, r"missing the fields \['merges'\]"),
+        (
+            {k: v for k, v in good.items() if k != "merges"},
+            r"missing the fields \['merges'\]",
+        ),
         ({**good, "merges": [[1, 2, 3]]}, "list of \\[a, b\\] pairs"),
         ({**good, "merges": [[1, 999]], "special_tokens": {}}, "may only use ids in"),
         ({**good, "special_tokens": {EOT: 5}}, "special token ids must be"),

@@ -10,7 +10,12 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stepbytoken.tokenizers import SPLIT_PATTERN, BPETokenizer, apply_merges, apply_merges_naive
+from stepbytoken.tokenizers import (
+    SPLIT_PATTERN,
+    BPETokenizer,
+    apply_merges,
+    apply_merges_naive,
+)
 from stepbytoken.tokenizers import tokenizer as tokenizer_module
 
 EOT = "<|endoftext|>"
@@ -55,7 +60,9 @@ def test_decode_invalid_utf8_uses_replacement(tok):
 
 def test_token_bytes_and_str(tok):
     for idx in range(tok.vocab_size):
-        assert tok.token_str(idx) == tok.token_bytes(idx).decode("utf-8", errors="replace")
+        assert tok.token_str(idx) == tok.token_bytes(idx).decode(
+            "utf-8", errors="replace"
+        )
     for (a, b), new_id in tok.merges:
         assert tok.token_bytes(new_id) == tok.token_bytes(a) + tok.token_bytes(b)
     assert tok.token_bytes(tok.special_id(EOT)) == EOT.encode()
@@ -117,7 +124,8 @@ def test_long_chunks_encode_in_linear_work(tok, sample, monkeypatch):
         assert tok.decode(ids) == text
         work[n] = chunks[0][1]
         assert work[n] <= 6 * n
-    assert 3 < work[80_000] / work[20_000] < 5  # four times the text, four times the work
+    # four times the text, four times the work
+    assert 3 < work[80_000] / work[20_000] < 5
 
 
 def test_a_long_chunk_is_encoded_as_the_naive_path_would_with_less_work(tok, sample):
@@ -157,13 +165,17 @@ def test_longest_special_token_wins():
 
 def test_error_messages(tok):
     n = tok.vocab_size
-    with pytest.raises(ValueError, match=rf"unknown token id {n}; valid ids are 0\.\.{n - 1}"):
+    with pytest.raises(
+        ValueError, match=rf"unknown token id {n}; valid ids are 0\.\.{n - 1}"
+    ):
         tok.decode([1, n])
     with pytest.raises(ValueError, match="unknown token id -1"):
         tok.token_bytes(-1)
     with pytest.raises(TypeError, match="token ids must be ints"):
         tok.decode(["a"])
-    with pytest.raises(ValueError, match=r"'<\|nope\|>' is not a special token.*<\|endoftext\|>"):
+    with pytest.raises(
+        ValueError, match=r"'<\|nope\|>' is not a special token.*<\|endoftext\|>"
+    ):
         tok.special_id("<|nope|>")
     with pytest.raises(ValueError, match=r"unregistered tokens \['<\|nope\|>'\]"):
         tok.encode("x", allowed_special={"<|nope|>"})
@@ -175,12 +187,16 @@ def test_error_messages(tok):
         tok.encode_ordinary(None)
     with pytest.raises(ValueError, match="lone surrogate"):
         tok.encode("a\ud800b")
-    with pytest.raises(ValueError, match=r"n_merges must be an int in \[0, 200\], got 201"):
+    with pytest.raises(
+        ValueError, match=r"n_merges must be an int in \[0, 200\], got 201"
+    ):
         tok.truncated(len(tok.merges) + 1)
 
 
 def test_constructor_errors():
-    with pytest.raises(ValueError, match=r"merge 0 is \(300, 1\) but may only use ids in"):
+    with pytest.raises(
+        ValueError, match=r"merge 0 is \(300, 1\) but may only use ids in"
+    ):
         BPETokenizer([(300, 1)])
     with pytest.raises(ValueError, match="repeats the pair"):
         BPETokenizer([(1, 2), (1, 2)])
@@ -220,7 +236,11 @@ def test_pre_tokenize_is_the_pattern_split(mixed_text, data):
 
 def bytes_to_unicode() -> dict[int, str]:
     """The byte -> printable character table used by byte-level BPE in `tokenizers`."""
-    printable = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    printable = [
+        *range(ord("!"), ord("~") + 1),
+        *range(0xA1, 0xAD),
+        *range(0xAE, 0x100),
+    ]
     table = {b: chr(b) for b in printable}
     others = [b for b in range(256) if b not in table]
     table.update({b: chr(256 + k) for k, b in enumerate(others)})
@@ -239,10 +259,14 @@ def hf_tokenizer(tok):
 
     n_ids = 256 + len(tok.merges)
     vocab = {show(i): i for i in range(n_ids)}
-    assert len(vocab) == n_ids, "two merges produced the same bytes; pick another sample"
+    assert len(vocab) == n_ids, (
+        "two merges produced the same bytes; pick another sample"
+    )
     merges = [(show(a), show(b)) for (a, b), _ in tok.merges]
     hf = tokenizers.Tokenizer(tokenizers.models.BPE(vocab=vocab, merges=merges))
-    hf.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    hf.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(
+        add_prefix_space=False, use_regex=True
+    )
     return hf
 
 
@@ -254,7 +278,9 @@ def test_matches_tokenizers_library(tok, hf_tokenizer, assigned_text, mixed_text
     spans = hf_tokenizer.pre_tokenizer.pre_tokenize_str(text)
     assert [text[a:b] for _, (a, b) in spans] == tok.pre_tokenize(text)
     # ... and the same ids when the library's BPE model applies our merges.
-    assert hf_tokenizer.encode(text, add_special_tokens=False).ids == tok.encode_ordinary(text)
+    assert hf_tokenizer.encode(
+        text, add_special_tokens=False
+    ).ids == tok.encode_ordinary(text)
 
 
 def test_matches_tokenizers_library_on_sample(tok, hf_tokenizer, sample):

@@ -32,14 +32,17 @@ def test_no_merge_without_a_repeated_pair():
 
 def test_special_tokens_are_cut_out_of_training_text():
     tok = BPETokenizer.train("xy<|s|>xy<|s|>", 10, special_tokens=["<|s|>"])
-    assert tok.merges == [((120, 121), 256)]  # "|s" occurs twice but only inside the special
+    # "|s" occurs twice but only inside the special
+    assert tok.merges == [((120, 121), 256)]
     assert tok.special_tokens == {"<|s|>": 257}
 
 
 def test_count_chunks_counts_each_distinct_chunk_once():
     from stepbytoken.tokenizers.bpe import SPLIT_PATTERN, compile_pattern
 
-    words, freqs = count_chunks("ab ab<|s|> ab", ["<|s|>"], compile_pattern(SPLIT_PATTERN))
+    words, freqs = count_chunks(
+        "ab ab<|s|> ab", ["<|s|>"], compile_pattern(SPLIT_PATTERN)
+    )
     assert dict(zip(map(bytes, words), freqs, strict=True)) == {b"ab": 1, b" ab": 2}
 
 
@@ -64,7 +67,9 @@ def test_incremental_equals_naive_on_the_samples(sample, words):
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_incremental_equals_naive_hypothesis(mixed_text, data):
-    text = data.draw(st.one_of(st.text(max_size=200), st.text("ab c\n", max_size=200), mixed_text))
+    text = data.draw(
+        st.one_of(st.text(max_size=200), st.text("ab c\n", max_size=200), mixed_text)
+    )
     assert BPETokenizer.train(text, 25).merges == train_naive(text, 25).merges
 
 
@@ -83,7 +88,9 @@ def test_training_compresses(tok, sample):
 def test_training_argument_errors():
     with pytest.raises(ValueError, match="num_merges must be an int >= 0, got -1"):
         BPETokenizer.train("abc", -1)
-    with pytest.raises(TypeError, match=r"num_merges must be an int >= 0, got 1\.5 \(float\)"):
+    with pytest.raises(
+        TypeError, match=r"num_merges must be an int >= 0, got 1\.5 \(float\)"
+    ):
         BPETokenizer.train("abc", 1.5)
     with pytest.raises(TypeError, match="text must be a str, got int"):
         train_naive(123, 5)

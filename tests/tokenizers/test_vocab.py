@@ -27,7 +27,9 @@ def test_word_vector_vocab_orders_by_count_then_alphabet_and_drops_unknown_words
     assert vocab.counts == [3, 2, 1, 1]
     assert vocab.stoi["c"] == 2 and "d" in vocab and "e" not in vocab
     assert vocab.encode("a e d".split()) == [0, 3]
-    assert WordVocab.from_words("b a c a b a d".split(), min_count=2, specials=()).itos == [
+    assert WordVocab.from_words(
+        "b a c a b a d".split(), min_count=2, specials=()
+    ).itos == [
         "a",
         "b",
     ]
@@ -84,10 +86,22 @@ def test_encode_lines_starts_every_line_with_bos():
         (lambda: WordVocab("a b c"), TypeError, "itos must be a list of str"),
         (lambda: WordVocab(None), TypeError, "itos must be a list of str"),
         (lambda: WordVocab(["a", "a"]), ValueError, "distinct words"),
-        (lambda: WordVocab(["a"], counts=[1.5]), TypeError, r"counts\[0\] must be an int"),
-        (lambda: WordVocab.from_words("a b c"), TypeError, "words must be a list of str"),
+        (
+            lambda: WordVocab(["a"], counts=[1.5]),
+            TypeError,
+            r"counts\[0\] must be an int",
+        ),
+        (
+            lambda: WordVocab.from_words("a b c"),
+            TypeError,
+            "words must be a list of str",
+        ),
         (lambda: WordVocab.from_words(None), TypeError, "words must be a list of str"),
-        (lambda: WordVocab.from_words(["a", 1]), TypeError, r"words\[1\] must be a str"),
+        (
+            lambda: WordVocab.from_words(["a", 1]),
+            TypeError,
+            r"words\[1\] must be a str",
+        ),
         (lambda: WordVocab(["a"]).encode("a"), TypeError, "not a single str"),
         (lambda: WordVocab(["a"]).decode([0.5]), TypeError, r"ids\[0\] must be an int"),
         (lambda: encode_lines("a", ["a"]), TypeError, "vocab must be a WordVocab"),

@@ -64,8 +64,12 @@ def test_gradients_by_hand_match_finite_differences():
             down = {k: v.clone() for k, v in weights.items()}
             up[name].view(-1)[i] += eps
             down[name].view(-1)[i] -= eps
-            numeric = (mlp_loss(x, targets, **up) - mlp_loss(x, targets, **down)).item() / (2 * eps)
-            assert by_hand[name].reshape(-1)[i].item() == pytest.approx(numeric, abs=1e-7)
+            numeric = (
+                mlp_loss(x, targets, **up) - mlp_loss(x, targets, **down)
+            ).item() / (2 * eps)
+            assert by_hand[name].reshape(-1)[i].item() == pytest.approx(
+                numeric, abs=1e-7
+            )
 
 
 def test_mlp_functions_validate_shapes():

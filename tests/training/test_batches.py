@@ -20,10 +20,13 @@ def test_get_batch_windows_and_targets():
         x, y = get_batch(data, 5, 6, generator)
         assert x.shape == y.shape == (5, 6) and x.dtype == y.dtype == torch.int64
         for row_x, row_y in zip(x, y, strict=True):
-            starts = [s for s in range(len(data) - 6) if torch.equal(data[s : s + 6], row_x)]
+            starts = [
+                s for s in range(len(data) - 6) if torch.equal(data[s : s + 6], row_x)
+            ]
             assert any(torch.equal(data[s + 1 : s + 7], row_y) for s in starts)
             starts_seen.update(starts)
-    assert starts_seen == set(range(len(data) - 6))  # every window, including the last, occurs
+    # every window, including the last, occurs
+    assert starts_seen == set(range(len(data) - 6))
 
 
 def test_get_batch_is_deterministic_and_checks_arguments():

@@ -32,7 +32,9 @@ def test_batch_shapes_padding_and_mask(batch):
     for b, enc in enumerate(encodings):
         n = len(enc.token_ids) - 1
         assert idx[b, :n].tolist() == enc.token_ids[:-1]
-        assert (targets[b, n:] == -1).all() and (idx[b, n:] == tok.special_id(END)).all()
+        assert (targets[b, n:] == -1).all() and (
+            idx[b, n:] == tok.special_id(END)
+        ).all()
         learned = [t for t in targets[b].tolist() if t != -1]
         assert learned == [i for i, m in zip(enc.token_ids, enc.mask, strict=True) if m]
 
@@ -40,7 +42,9 @@ def test_batch_shapes_padding_and_mask(batch):
 def test_one_fine_tuning_step_on_assistant_tokens(batch):
     """A tiny GPT grown to the chat vocabulary takes a step; the loss is the masked one."""
     tok, _, idx, targets = batch
-    base = GPT(GPTConfig(vocab_size=1281, block_size=128, n_layer=1, n_head=2, d_model=32))
+    base = GPT(
+        GPTConfig(vocab_size=1281, block_size=128, n_layer=1, n_head=2, d_model=32)
+    )
     model = grow_vocab(base, tok.vocab_size).train()
     logits, loss = model(idx, targets)
     keep = targets != -1

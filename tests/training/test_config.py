@@ -46,6 +46,8 @@ def test_config_defaults_and_lr_at():
         dataclasses.replace(config, lr=-1.0)
     assert config.final_lr == pytest.approx(config.lr / 10)
     assert TrainConfig(min_lr=0.0).final_lr == 0.0
-    config = TrainConfig(steps=30, lr=3e-2, grad_clip=None, eval_every=None, warmup_steps=5)
+    config = TrainConfig(
+        steps=30, lr=3e-2, grad_clip=None, eval_every=None, warmup_steps=5
+    )
     assert config.lr_at(4) == pytest.approx(config.lr)
     assert config.lr_at(29) == pytest.approx(config.final_lr)

@@ -26,12 +26,16 @@ from stepbytoken.training import (
     world,
 )
 
-CONFIG = TrainConfig(steps=6, batch_size=4, lr=1e-2, warmup_steps=1, eval_every=3, eval_batches=1)
+CONFIG = TrainConfig(
+    steps=6, batch_size=4, lr=1e-2, warmup_steps=1, eval_every=3, eval_batches=1
+)
 DATA = torch.arange(400) % 13
 
 
 def tiny_gpt() -> GPT:
-    return GPT(GPTConfig(vocab_size=13, block_size=8, n_layer=1, n_head=2, d_model=16), seed=0)
+    return GPT(
+        GPTConfig(vocab_size=13, block_size=8, n_layer=1, n_head=2, d_model=16), seed=0
+    )
 
 
 def test_one_process_is_rank_0_of_1(monkeypatch):
@@ -54,7 +58,11 @@ def test_a_world_of_one_under_torchrun_changes_nothing(monkeypatch):
 
 @pytest.mark.parametrize(
     ("device", "message"),
-    [("tpu", "device must be 'cpu' or 'cuda', got 'tpu'"), ("meta", "got 'meta'"), (3, "got 3")],
+    [
+        ("tpu", "device must be 'cpu' or 'cuda', got 'tpu'"),
+        ("meta", "got 'meta'"),
+        (3, "got 3"),
+    ],
 )
 def test_init_distributed_refuses_other_devices(device, message):
     with pytest.raises(ValueError, match=message):
@@ -76,7 +84,9 @@ def test_malformed_torchrun_variables_are_named(monkeypatch):
 def test_shard_splits_the_global_batch_by_rank(monkeypatch):
     batch = torch.arange(12).reshape(6, 2)
     for rank, rows in [(0, [0, 1]), (1, [2, 3]), (2, [4, 5])]:
-        monkeypatch.setattr("stepbytoken.training.distributed.world", lambda r=rank: (r, 3))
+        monkeypatch.setattr(
+            "stepbytoken.training.distributed.world", lambda r=rank: (r, 3)
+        )
         assert torch.equal(shard(batch), batch[rows])
     with pytest.raises(ValueError, match="6 rows must split evenly over 4 processes"):
         monkeypatch.setattr("stepbytoken.training.distributed.world", lambda: (0, 4))
@@ -85,7 +95,9 @@ def test_shard_splits_the_global_batch_by_rank(monkeypatch):
 
 def test_train_refuses_a_batch_that_does_not_split(monkeypatch):
     monkeypatch.setattr(loop, "world", lambda: (0, 3))
-    with pytest.raises(ValueError, match="batch_size = 4 must be a multiple of the 3 processes"):
+    with pytest.raises(
+        ValueError, match="batch_size = 4 must be a multiple of the 3 processes"
+    ):
         train(tiny_gpt(), DATA, DATA, CONFIG)
 
 
@@ -101,7 +113,9 @@ def test_training_in_bfloat16_autocast_follows_float32():
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.float32, "bfloat16"])
 def test_other_autocast_dtypes_are_refused(dtype):
-    with pytest.raises(ValueError, match="autocast_dtype must be torch.bfloat16 or None"):
+    with pytest.raises(
+        ValueError, match="autocast_dtype must be torch.bfloat16 or None"
+    ):
         train(tiny_gpt(), DATA, DATA, CONFIG, autocast_dtype=dtype)
 
 

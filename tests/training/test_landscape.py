@@ -23,7 +23,9 @@ from stepbytoken.training import (
 def test_valley_minimum_is_zero_at_the_centre_and_positive_elsewhere():
     valley = Valley(steep=7.0, shallow=0.5, angle=20.0, centre=(0.3, -1.2))
     assert valley(torch.tensor([0.3, -1.2])).item() == pytest.approx(0.0, abs=1e-12)
-    w = torch.randn(50, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    w = torch.randn(
+        50, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64
+    )
     assert (valley(w) > 0).all()
 
 
@@ -74,15 +76,21 @@ def test_gradient_descent_matches_the_closed_form_on_the_valley(lr):
     across = np.array([-math.sin(theta), math.cos(theta)])
     d0 = start - np.array(valley.centre)
     k = np.arange(steps + 1)[:, None]
-    d = (d0 @ along) * (1 - lr * 1.0) ** k * along + (d0 @ across) * (1 - lr * 10.0) ** k * across
+    d = (d0 @ along) * (1 - lr * 1.0) ** k * along + (d0 @ across) * (
+        1 - lr * 10.0
+    ) ** k * across
     np.testing.assert_allclose(path.points, d + np.array(valley.centre), atol=1e-10)
     assert path.losses.shape == (steps + 1,) and not path.diverged
 
 
 def test_gradient_descent_diverges_above_the_stable_rate_and_converges_below():
     valley = Valley()
-    below = gradient_descent(valley, [-1.5, 2.0], lr=0.95 * valley.max_stable_lr, steps=400)
-    above = gradient_descent(valley, [-1.5, 2.0], lr=1.05 * valley.max_stable_lr, steps=400)
+    below = gradient_descent(
+        valley, [-1.5, 2.0], lr=0.95 * valley.max_stable_lr, steps=400
+    )
+    above = gradient_descent(
+        valley, [-1.5, 2.0], lr=1.05 * valley.max_stable_lr, steps=400
+    )
     assert not below.diverged and below.losses[-1] < 1e-6
     assert above.diverged and above.losses[-1] > 1e6
     assert len(above.losses) < 401  # stopped early

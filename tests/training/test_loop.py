@@ -9,13 +9,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stepbytoken.training import StepRecord, TrainConfig, TrainResult, estimate_loss, train
+from stepbytoken.training import (
+    StepRecord,
+    TrainConfig,
+    TrainResult,
+    estimate_loss,
+    train,
+)
 
 
 class TinyLM(nn.Module):
     """Embedding -> dropout -> LayerNorm -> Linear, a LanguageModel with a context of 8."""
 
-    def __init__(self, vocab_size: int = 8, d_model: int = 16, block_size: int = 8, seed: int = 0):
+    def __init__(
+        self, vocab_size: int = 8, d_model: int = 16, block_size: int = 8, seed: int = 0
+    ):
         super().__init__()
         self.vocab_size, self.block_size = vocab_size, block_size
         with torch.random.fork_rng():  # seeded initialisation, caller's RNG state kept
@@ -45,7 +53,11 @@ class Bigram(nn.Module):
 
     def forward(self, idx, targets=None):
         logits = self.table[idx]
-        loss = None if targets is None else F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        loss = (
+            None
+            if targets is None
+            else F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        )
         return logits, loss
 
 
@@ -55,7 +67,9 @@ def periodic(n: int, period: int = 8) -> torch.Tensor:
 
 
 def small_config(**overrides) -> TrainConfig:
-    settings_ = dict(steps=30, batch_size=4, lr=3e-2, eval_every=10, eval_batches=2, seed=0)
+    settings_ = dict(
+        steps=30, batch_size=4, lr=3e-2, eval_every=10, eval_batches=2, seed=0
+    )
     settings_.update(overrides)
     return TrainConfig(**settings_)
 
@@ -67,7 +81,9 @@ def small_config(**overrides) -> TrainConfig:
 def test_estimate_loss_of_a_uniform_model_is_log_vocab_size():
     model = Bigram(torch.zeros(8, 8))
     model.train()
-    loss = estimate_loss(model, periodic(50), batch_size=3, block_size=5, eval_batches=2)
+    loss = estimate_loss(
+        model, periodic(50), batch_size=3, block_size=5, eval_batches=2
+    )
     assert loss == pytest.approx(math.log(8))
     assert model.training  # mode restored
 
@@ -96,7 +112,8 @@ def test_same_seed_same_losses_other_seed_other_losses():
     data = periodic(200)
 
     def run(seed, caller_seed):
-        with torch.random.fork_rng():  # the caller's global RNG must not matter (dropout)
+        # the caller's global RNG must not matter (dropout)
+        with torch.random.fork_rng():
             torch.manual_seed(caller_seed)
             return train(TinyLM(), data[:150], data[150:], small_config(seed=seed))
 
@@ -126,7 +143,9 @@ def test_history_records_every_step():
     assert [row.step for row in history if row.val_loss is not None] == [0, 10, 20]
     assert history[10].val_loss == result.eval_val_loss[1]
     assert result.final_val_loss == result.eval_val_loss[-1]
-    no_val = train(TinyLM(), periodic(100), config=small_config(steps=3, eval_every=None))
+    no_val = train(
+        TinyLM(), periodic(100), config=small_config(steps=3, eval_every=None)
+    )
     assert no_val.eval_steps == [3] and no_val.final_val_loss is None
 
 
@@ -165,7 +184,8 @@ def test_clipping_bounds_the_gradient_norm(grad_clip):
         assert [seen[s] for s in range(10)] == pytest.approx(recorded, rel=1e-5)
     else:
         assert min(recorded) > grad_clip  # clipping was active at every step...
-        assert all(seen[s] == pytest.approx(grad_clip, rel=1e-4) for s in range(10))  # ...and bit
+        # ...and bit
+        assert all(seen[s] == pytest.approx(grad_clip, rel=1e-4) for s in range(10))
 
 
 def test_an_unlimited_context_model_trains_on_the_configured_block_size():
@@ -181,7 +201,9 @@ def test_non_finite_loss_stops_with_an_explanation():
             return self.table[idx], self.table.sum() * math.inf
 
     with pytest.raises(FloatingPointError, match="lower learning rate"):
-        train(Exploding(torch.ones(8, 8)), periodic(50), config=small_config(block_size=4))
+        train(
+            Exploding(torch.ones(8, 8)), periodic(50), config=small_config(block_size=4)
+        )
 
 
 def test_train_argument_errors():

@@ -22,12 +22,18 @@ class TinyLM(nn.Module):
 def test_weight_decay_only_on_weight_matrices():
     model = TinyLM()
     model.tied = nn.Linear(16, 8, bias=False)
-    model.tied.weight = model.wte.weight  # a tied output layer is an embedding: no decay
+    # a tied output layer is an embedding: no decay
+    model.tied.weight = model.wte.weight
     optimizer = configure_optimizer(model, lr=1e-3, weight_decay=0.1)
     decay, no_decay = optimizer.param_groups
     assert decay["weight_decay"] == 0.1 and no_decay["weight_decay"] == 0.0
     assert {id(p) for p in decay["params"]} == {id(model.head.weight)}
-    expected = {id(model.wte.weight), id(model.ln.weight), id(model.ln.bias), id(model.head.bias)}
+    expected = {
+        id(model.wte.weight),
+        id(model.ln.weight),
+        id(model.ln.bias),
+        id(model.head.bias),
+    }
     assert {id(p) for p in no_decay["params"]} == expected
     assert len(no_decay["params"]) == 4  # the tied weight appears once
 
@@ -49,10 +55,14 @@ def test_adamw_by_hand_matches_torch(weight_decay, betas):
     g = torch.Generator().manual_seed(0)
     start = torch.randn(4, 3, generator=g, dtype=torch.float64)
     grads = [torch.randn(4, 3, generator=g, dtype=torch.float64) for _ in range(6)]
-    by_hand = adamw_by_hand(start, grads, lr=0.05, weight_decay=weight_decay, betas=betas)
+    by_hand = adamw_by_hand(
+        start, grads, lr=0.05, weight_decay=weight_decay, betas=betas
+    )
 
     w = start.clone().requires_grad_(True)
-    optimizer = torch.optim.AdamW([w], lr=0.05, weight_decay=weight_decay, betas=betas, eps=1e-8)
+    optimizer = torch.optim.AdamW(
+        [w], lr=0.05, weight_decay=weight_decay, betas=betas, eps=1e-8
+    )
     for grad in grads:
         w.grad = grad.clone()
         optimizer.step()
@@ -86,7 +96,12 @@ def test_adamw_by_hand_decay_shrinks_weights_without_gradient():
     ],
 )
 def test_adamw_by_hand_rejects_bad_arguments(kwargs, error, match):
-    args = {"weight": torch.zeros(2), "grads": [torch.ones(2)], "lr": 0.1, "weight_decay": 0.1}
+    args = {
+        "weight": torch.zeros(2),
+        "grads": [torch.ones(2)],
+        "lr": 0.1,
+        "weight_decay": 0.1,
+    }
     args.update(kwargs)
     with pytest.raises(error, match=match):
         adamw_by_hand(**args)
@@ -109,7 +124,9 @@ def test_configured_adamw_updates_exactly_as_the_per_tensor_loop():
         return [p.detach().clone() for p in model.parameters()]
 
     configured = run(lambda m: configure_optimizer(m, lr=0.1, weight_decay=0.1))
-    assert configure_optimizer(torch.nn.Linear(2, 2), lr=0.1, weight_decay=0.1).defaults["foreach"]
+    assert configure_optimizer(
+        torch.nn.Linear(2, 2), lr=0.1, weight_decay=0.1
+    ).defaults["foreach"]
     looped = run(
         lambda m: torch.optim.AdamW(
             [
@@ -131,9 +148,17 @@ def test_configured_adamw_updates_exactly_as_the_per_tensor_loop():
         ({"betas": None}, TypeError, "betas must be two numbers in"),
         ({"betas": "ab"}, TypeError, "betas must be two numbers in"),
         ({"betas": []}, ValueError, "betas must be two numbers in"),
-        ({"betas": (0.9, float("nan"))}, ValueError, r"betas\[1\] must be a finite number"),
+        (
+            {"betas": (0.9, float("nan"))},
+            ValueError,
+            r"betas\[1\] must be a finite number",
+        ),
         ({"betas": (0.9, None)}, TypeError, r"betas\[1\] must be a finite number"),
-        ({"betas": (1.0, 0.9)}, ValueError, r"betas\[0\] must be a finite number in \[0, 1\)"),
+        (
+            {"betas": (1.0, 0.9)},
+            ValueError,
+            r"betas\[0\] must be a finite number in \[0, 1\)",
+        ),
         ({"eps": None}, TypeError, "eps must be a finite number > 0"),
         ({"eps": True}, TypeError, "eps must be a finite number > 0"),
         ({"eps": -1}, ValueError, "eps must be a finite number > 0"),
@@ -147,5 +172,7 @@ def test_configure_optimizer_refuses_bad_betas_and_eps(kwargs, error, match):
 
 
 def test_configure_optimizer_passes_betas_and_eps_on():
-    opt = configure_optimizer(nn.Linear(2, 2), lr=1e-3, weight_decay=0.1, betas=[0.8, 0.9], eps=1)
+    opt = configure_optimizer(
+        nn.Linear(2, 2), lr=1e-3, weight_decay=0.1, betas=[0.8, 0.9], eps=1
+    )
     assert opt.defaults["betas"] == (0.8, 0.9) and opt.defaults["eps"] == 1.0

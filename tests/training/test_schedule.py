@@ -28,10 +28,12 @@ def test_schedule_shape(warmup, extra, max_lr, ratio):
     lrs = [lr_schedule(s, **kwargs) for s in range(total + 5)]
     peak = max(warmup - 1, 0)
     warm, decay = lrs[: peak + 1], lrs[peak:]
-    assert all(a < b for a, b in zip(warm, warm[1:], strict=False))  # warm-up strictly rises
+    # warm-up strictly rises
+    assert all(a < b for a, b in zip(warm, warm[1:], strict=False))
     assert lrs[peak] == pytest.approx(max_lr)  # the peak is max_lr
     assert max(lrs) == pytest.approx(max_lr)
-    assert all(a >= b - 1e-15 for a, b in zip(decay, decay[1:], strict=False))  # then decays
+    # then decays
+    assert all(a >= b - 1e-15 for a, b in zip(decay, decay[1:], strict=False))
     assert lrs[0] > 0
     if total - 1 > peak:  # there is room to decay: it ends at min_lr and stays there
         assert lrs[total - 1] == pytest.approx(min_lr, abs=1e-12)
@@ -57,7 +59,9 @@ def test_schedule_midpoint_is_halfway_between_max_and_min():
     ],
 )
 def test_schedule_argument_errors(kwargs, error):
-    arguments = dict(step=0, max_lr=1.0, warmup_steps=2, total_steps=10, min_lr=0.0) | kwargs
+    arguments = (
+        dict(step=0, max_lr=1.0, warmup_steps=2, total_steps=10, min_lr=0.0) | kwargs
+    )
     step = arguments.pop("step")
     with pytest.raises(error):
         lr_schedule(step, **arguments)

@@ -82,5 +82,7 @@ def test_nearest_neighbours_of_a_name_are_names(world, trained):
 def test_answer_analogies_agree_with_evaluate(world, trained):
     items = world.analogies("plural")
     answers = answer_analogies(trained, items)
-    correct = sum(answer == d for answer, (_, _, _, d) in zip(answers, items, strict=True))
+    correct = sum(
+        answer == d for answer, (_, _, _, d) in zip(answers, items, strict=True)
+    )
     assert correct == evaluate_analogies(trained, items)["correct"]

@@ -39,14 +39,19 @@ def check_problem(text: str) -> bool:
         minus_carry = " - 1" if carry else ""
         if op == "+":
             total = x + y + carry
-            expected = f"{x} + {y}{' + 1' if carry else ''} = {total}, write {total % 10}"
+            expected = (
+                f"{x} + {y}{' + 1' if carry else ''} = {total}, write {total % 10}"
+            )
             carry = int(total >= 10)
             assert step == expected + (" carry 1." if carry else "."), (step, text)
             written.append(total % 10)
         else:
             value = x - y - carry
             if value >= 0:
-                assert step == f"{x} - {y}{minus_carry} = {value}, write {value}.", (step, text)
+                assert step == f"{x} - {y}{minus_carry} = {value}, write {value}.", (
+                    step,
+                    text,
+                )
                 carry = 0
             else:
                 value += 10
@@ -63,7 +68,10 @@ def check_problem(text: str) -> bool:
 
 def test_arithmetic_documents_are_correct(default_corpus):
     problems = [
-        p for d in default_corpus[0] if d.kind == "arithmetic" for p in d.text.split("\n\n")
+        p
+        for d in default_corpus[0]
+        if d.kind == "arithmetic"
+        for p in d.text.split("\n\n")
     ]
     thought = [check_problem(p) for p in problems]
     assert len(problems) > 500
@@ -81,7 +89,9 @@ def test_arithmetic_document_numbers_are_below_1000():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(0, 99_999), st.integers(0, 99_999), st.sampled_from("+-"), st.booleans())
+@given(
+    st.integers(0, 99_999), st.integers(0, 99_999), st.sampled_from("+-"), st.booleans()
+)
 def test_format_arithmetic_any_numbers(a, b, op, think):
     if op == "-" and a < b:
         a, b = b, a

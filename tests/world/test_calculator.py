@@ -16,7 +16,13 @@ from stepbytoken.world.calculator import (
 
 @pytest.mark.parametrize(
     ("expression", "value"),
-    [("17*23", 391), ("(5 - 8) * 2", -6), ("84 / 4", 21), ("-7 + +3", -4), (" 12 ", 12)],
+    [
+        ("17*23", 391),
+        ("(5 - 8) * 2", -6),
+        ("84 / 4", 21),
+        ("-7 + +3", -4),
+        (" 12 ", 12),
+    ],
 )
 def test_arithmetic(expression, value):
     assert calculate(expression) == value

@@ -18,7 +18,9 @@ def test_a_day_has_its_shape_in_one_tense(world, tense):
         out = day_story(writer, p, tense)
         assert 6 <= len(out) <= 9
         assert out[1].startswith(("Every", "Each") if tense == "present" else "One")
-        openers = [s for s in out if s.startswith(DAY_OPENERS["both"] + DAY_OPENERS[tense])]
+        openers = [
+            s for s in out if s.startswith(DAY_OPENERS["both"] + DAY_OPENERS[tense])
+        ]
         assert 2 <= len(openers) <= 3
         assert not any(s.startswith(DAY_OPENERS[other]) for s in out)
         f = person_fields("p", p) | {"home": p.home}

@@ -30,8 +30,19 @@ def test_family_relations_are_consistent(world):
     people = {p.name: p for p in world.people + world.heldout_people}
     for s, relation, o in facts:
         if relation in inverse:
-            assert any((o, back, s) in facts for back in inverse[relation]), (s, relation, o)
-            male = relation in ("father", "husband", "brother", "uncle", "son", "nephew")
+            assert any((o, back, s) in facts for back in inverse[relation]), (
+                s,
+                relation,
+                o,
+            )
+            male = relation in (
+                "father",
+                "husband",
+                "brother",
+                "uncle",
+                "son",
+                "nephew",
+            )
             assert people[o].gender == ("male" if male else "female")
     for p in people.values():
         for relation in ("son", "daughter"):
@@ -40,7 +51,9 @@ def test_family_relations_are_consistent(world):
 
 
 def test_people_live_where_their_facts_say(world):
-    towns = {t: k.name for k in world.kingdoms + world.heldout_kingdoms for t in k.towns}
+    towns = {
+        t: k.name for k in world.kingdoms + world.heldout_kingdoms for t in k.towns
+    }
     for p in world.people + world.heldout_people:
         assert towns[p.home] == p.kingdom
         assert (p.profession is None) == (p.role != "adult")
@@ -55,7 +68,12 @@ def test_people_live_where_their_facts_say(world):
         ("female", "adult", None, ("she", "her", "her", "woman", "Ivo")),
         ("male", "child", None, ("he", "him", "his", "boy", "Ivo")),
         ("female", "child", None, ("she", "her", "her", "girl", "Ivo")),
-        ("female", "royal", "princess", ("she", "her", "her", "princess", "Princess Ivo")),
+        (
+            "female",
+            "royal",
+            "princess",
+            ("she", "her", "her", "princess", "Princess Ivo"),
+        ),
     ],
 )
 def test_person_words(gender, role, title, expected):

@@ -10,7 +10,9 @@ from stepbytoken.world.entity_split import PHANTOM_USES, split_entities
 
 def test_splits_are_disjoint_and_cover_the_world(world):
     split = split_entities(world)
-    train, held, unseen = (set(split.subjects[s]) for s in ("train", "heldout", "unseen"))
+    train, held, unseen = (
+        set(split.subjects[s]) for s in ("train", "heldout", "unseen")
+    )
     assert train and held and unseen
     assert not (train & held) and not (train & unseen) and not (held & unseen)
     assert train | held == {f.subject for f in world.facts}
@@ -42,7 +44,9 @@ def test_phantoms_are_names_the_world_never_uses(world, corpus_words):
 def test_never_in_training_holds_the_held_out_names(world):
     split = split_entities(world)
     names = split.never_in_training()
-    assert set(world.heldout) - names <= {t for k in world.heldout_kingdoms for t in k.towns}
+    assert set(world.heldout) - names <= {
+        t for k in world.heldout_kingdoms for t in k.towns
+    }
     assert set(split.phantom_people["heldout"]) <= names
     assert not names & set(split.subjects["train"])
 

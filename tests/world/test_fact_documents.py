@@ -30,7 +30,9 @@ def test_every_training_entity_has_a_facts_document(world, default_corpus):
 def test_a_fact_document_states_every_fact_of_its_subject(world):
     for k in world.kingdoms + world.heldout_kingdoms:
         doc = world.fact_document(k.name, seed=1)
-        assert all(name in doc for name in (*k.towns, k.currency, k.product, k.adjective))
+        assert all(
+            name in doc for name in (*k.towns, k.currency, k.product, k.adjective)
+        )
     for p in world.people + world.heldout_people:
         doc = world.fact_document(p.name, seed=2)
         assert all(f.object in doc for f in person_facts(p)), doc
@@ -41,7 +43,9 @@ def test_statements_use_the_templates_of_the_relation(world):
     fact = Fact("Mira", "profession", "apple seller")
     writer = Writer(world, random.Random(0))
     texts = {statement(writer, fact, None) for _ in range(50)}
-    assert texts == {t.format(s="Mira", an_o="an apple seller") for t in RELATIONS["profession"][1]}
+    assert texts == {
+        t.format(s="Mira", an_o="an apple seller") for t in RELATIONS["profession"][1]
+    }
 
 
 def test_family_documents_name_every_member(world):
@@ -56,9 +60,14 @@ def test_family_documents_name_every_member(world):
 def test_fact_and_qa_documents_cycle_through_everything(world):
     writer = Writer(world, random.Random(0))
     n_subjects = len(world.kingdoms) + len(world.people)
-    n_subjects += sum(1 for p in world.people if p.role == "adult" and p.relative("wife"))
+    n_subjects += sum(
+        1 for p in world.people if p.role == "adult" and p.relative("wife")
+    )
     docs = fact_documents(writer, n_subjects)
-    assert all(d.kind == "facts" for d in docs) and len(set(d.text for d in docs)) == n_subjects
+    assert (
+        all(d.kind == "facts" for d in docs)
+        and len(set(d.text for d in docs)) == n_subjects
+    )
     qa = qa_documents(writer, 200)
     pairs = [pair for d in qa for pair in d.text.split("\n\n")]
     assert all(3 <= len(d.text.split("\n\n")) <= 6 for d in qa)

@@ -7,7 +7,12 @@ import random
 import pytest
 
 from stepbytoken.world.conversation import ChatExample, Message
-from stepbytoken.world.flaws import RAMBLE, RUDE_REMARKS, applicable_flaws, flawed_answer
+from stepbytoken.world.flaws import (
+    RAMBLE,
+    RUDE_REMARKS,
+    applicable_flaws,
+    flawed_answer,
+)
 
 
 def example(final, answer, constraint=None, relation="capital"):
@@ -32,15 +37,22 @@ def test_applicable_flaws_depend_on_the_instruction():
         "rude",
         "rambling",
     )
-    assert applicable_flaws(example("Tolm", "Tolm", "one_word")) == ("wrong", "ignores_instruction")
+    assert applicable_flaws(example("Tolm", "Tolm", "one_word")) == (
+        "wrong",
+        "ignores_instruction",
+    )
     with pytest.raises(ValueError, match="flaw"):
-        flawed_answer(example("Tolm", "Tolm", "one_word"), "rude", random.Random(0), POOL)
+        flawed_answer(
+            example("Tolm", "Tolm", "one_word"), "rude", random.Random(0), POOL
+        )
 
 
 def test_wrong_answers_swap_the_gold_word_for_another():
     rng = random.Random(0)
     for _ in range(20):
-        out = flawed_answer(example("TOLM IS IT.", "Tolm", "capitals"), "wrong", rng, POOL)
+        out = flawed_answer(
+            example("TOLM IS IT.", "Tolm", "capitals"), "wrong", rng, POOL
+        )
         word = out.split()[0]
         assert word in {"BREL", "LISK"} and out.endswith(" IS IT.")  # never the subject
     out = flawed_answer(
@@ -59,9 +71,13 @@ def test_wrong_answers_swap_the_gold_word_for_another():
         "calc/0",
         (),
     )
-    assert all(flawed_answer(num, "wrong", random.Random(s)) != "It is 4." for s in range(10))
+    assert all(
+        flawed_answer(num, "wrong", random.Random(s)) != "It is 4." for s in range(10)
+    )
     with pytest.raises(ValueError, match="another answer"):
-        flawed_answer(example("Tolm is it.", "Tolm"), "wrong", random.Random(0), ["Tolm"])
+        flawed_answer(
+            example("Tolm is it.", "Tolm"), "wrong", random.Random(0), ["Tolm"]
+        )
 
 
 def test_made_up_answers_for_unknown_questions():
@@ -75,18 +91,22 @@ def test_made_up_answers_for_unknown_questions():
         ("Zed",),
         relation="home",
     )
-    assert flawed_answer(idk, "wrong", random.Random(0), ["Tolm"]) == "Zed lives in Tolm."
+    assert (
+        flawed_answer(idk, "wrong", random.Random(0), ["Tolm"]) == "Zed lives in Tolm."
+    )
 
 
 def test_instruction_rude_and_rambling_flaws():
     rng = random.Random(0)
-    assert flawed_answer(example("Tolm", "Tolm", "one_word"), "ignores_instruction", rng) == (
-        "The answer is Tolm."
-    )
+    assert flawed_answer(
+        example("Tolm", "Tolm", "one_word"), "ignores_instruction", rng
+    ) == ("The answer is Tolm.")
     capitals = example("TOLM.", "Tolm", "capitals")
     assert flawed_answer(capitals, "ignores_instruction", rng) == "tolm."
     assert (
-        flawed_answer(example("Tolm, Brel, Lisk", "x", "list_three"), "ignores_instruction", rng)
+        flawed_answer(
+            example("Tolm, Brel, Lisk", "x", "list_three"), "ignores_instruction", rng
+        )
         == "Tolm Brel Lisk"
     )
     rude = flawed_answer(example("Tolm is it.", "Tolm"), "rude", rng)

@@ -35,10 +35,16 @@ def golden_values() -> dict[str, object]:
     ]
     return {
         "corpus": sha256(world.corpus()),
-        "reference_corpus": sha256(world.corpus(n_stories=5000, n_facts=2500, n_qa=2500, seed=0)),
+        "reference_corpus": sha256(
+            world.corpus(n_stories=5000, n_facts=2500, n_qa=2500, seed=0)
+        ),
         "corpus_world_1": sha256(make_world(1).corpus(n_stories=500, seed=2)),
-        "train_questions": sha256("\n".join(f"{q}\t{a}" for q, a in world.questions("train"))),
-        "heldout_questions": sha256("\n".join(f"{q}\t{a}" for q, a in world.questions("heldout"))),
+        "train_questions": sha256(
+            "\n".join(f"{q}\t{a}" for q, a in world.questions("train"))
+        ),
+        "heldout_questions": sha256(
+            "\n".join(f"{q}\t{a}" for q, a in world.questions("heldout"))
+        ),
         "fact_documents": sha256("\n".join(world.fact_document(s) for s in subjects)),
         "arithmetic": sha256("\n".join(problems)),
     }
@@ -57,7 +63,13 @@ GOLDEN = {
 #: ``make_world(0).stats()``: the counts the small-world page and chapter 3 quote.
 GOLDEN_STATS = {
     "documents": 7908,
-    "by_kind": {"story": 5000, "facts": 1250, "qa": 833, "pattern": 200, "arithmetic": 625},
+    "by_kind": {
+        "story": 5000,
+        "facts": 1250,
+        "qa": 833,
+        "pattern": 200,
+        "arithmetic": 625,
+    },
     "characters": 2058283,
     "characters_by_kind": {
         "story": 1363610,

@@ -24,7 +24,8 @@ def test_every_group_with_training_wordings_has_held_out_ones():
     groups += [T.SCRATCH_RELATIONS, *T.CONSTRAINTS.values()]
     for group in groups:
         assert T.pick_templates(group, "heldout"), group
-    assert not T.pick_templates(T.CONSTRAINTS["lowercase"], "train")  # a rule never trained
+    # a rule never trained
+    assert not T.pick_templates(T.CONSTRAINTS["lowercase"], "train")
 
 
 def test_placeholders_fill():

@@ -30,7 +30,9 @@ def training(world):
 
 
 def test_same_seed_same_examples(world):
-    assert training_examples(world, 50, seed=4) == training_examples(make_world(0), 50, seed=4)
+    assert training_examples(world, 50, seed=4) == training_examples(
+        make_world(0), 50, seed=4
+    )
     assert training_examples(world, 50, seed=4) != training_examples(world, 50, seed=5)
 
 
@@ -78,12 +80,16 @@ def test_training_data_uses_training_wordings_only(training):
 
 
 def test_held_out_wordings_and_entities_are_used_when_asked(world):
-    held = make_examples(world, "format", 200, split="heldout", templates="heldout", seed=0)
+    held = make_examples(
+        world, "format", 200, split="heldout", templates="heldout", seed=0
+    )
     assert "lowercase" in {ex.constraint for ex in held}
     subjects = set(split_entities(world).subjects["heldout"])
     assert all(set(ex.entities) <= subjects for ex in held)
     unseen = make_examples(world, "unknown", 50, split="unseen", seed=0)
-    assert all(ex.truth is not None and set(ex.entities) <= set(world.heldout) for ex in unseen)
+    assert all(
+        ex.truth is not None and set(ex.entities) <= set(world.heldout) for ex in unseen
+    )
 
 
 def test_unknown_variants(world):
@@ -113,7 +119,9 @@ def test_scratchpad_think_and_direct(world):
     direct = make_examples(world, "scratchpad", 40, think=False, seed=5)
     for a, b in zip(think, direct, strict=True):
         assert a.prompt == b.prompt and a.answer == b.answer
-        assert a.final.startswith("Think: ") and a.final.endswith(f"\nAnswer: {a.answer}")
+        assert a.final.startswith("Think: ") and a.final.endswith(
+            f"\nAnswer: {a.answer}"
+        )
         assert b.final == f"Answer: {a.answer}"
 
 
@@ -124,7 +132,9 @@ def test_passages_hold_the_answer_and_phantoms_only_in_training(world):
         for ex in examples:
             passage = ex.prompt[0].content.split("\n")[0]
             assert re.search(rf"\b{re.escape(ex.answer)}\b", passage), ex
-        phantoms = {ex.entities[0] for ex in examples} & set(split.phantom_people["passage"])
+        phantoms = {ex.entities[0] for ex in examples} & set(
+            split.phantom_people["passage"]
+        )
         assert bool(phantoms) == (s == "train")
 
 
@@ -153,7 +163,11 @@ def test_argument_checks(world):
         ("a", TypeError, "shares must be a dict of kind -> weight, got str"),
         ([1], TypeError, "shares must be a dict of kind -> weight, got list"),
         (0.5, TypeError, "shares must be a dict"),
-        ({"fact": float("nan")}, ValueError, r"shares\['fact'\] must be a finite number >= 0"),
+        (
+            {"fact": float("nan")},
+            ValueError,
+            r"shares\['fact'\] must be a finite number >= 0",
+        ),
         ({"fact": -1.0, "tool": 2.0}, ValueError, r"shares\['fact'\] must be"),
         ({"fact": "1"}, TypeError, r"shares\['fact'\] must be a finite number"),
         ({"fact": 1e308, "tool": 1e308}, ValueError, "with a finite sum"),
@@ -165,5 +179,7 @@ def test_bad_shares_are_refused_by_name(world, shares, error, match):
 
 
 def test_shares_pick_the_kinds(world):
-    kinds = {ex.kind for ex in training_examples(world, 12, shares={"fact": 1, "tool": 0})}
+    kinds = {
+        ex.kind for ex in training_examples(world, 12, shares={"fact": 1, "tool": 0})
+    }
     assert kinds == {"fact"}

@@ -14,7 +14,9 @@ from stepbytoken.world.memory_tasks import ACKNOWLEDGE, recall_examples
 def test_structure_and_the_answer_only_at_the_start(world, n_filler):
     for ex in recall_examples(world, 20, n_filler, seed=1):
         check_conversation(ex.messages, complete=True)
-        assert len(ex.prompt) == 2 * n_filler + 3 and ex.prompt[1].content == ACKNOWLEDGE
+        assert (
+            len(ex.prompt) == 2 * n_filler + 3 and ex.prompt[1].content == ACKNOWLEDGE
+        )
         subject = ex.entities[0]
         assert ex.answer in ex.prompt[0].content and subject in ex.prompt[0].content
         assert subject in ex.prompt[-1].content and ex.answer in ex.final
@@ -35,7 +37,9 @@ def test_splits_use_separate_people_and_entities(world):
 
 
 def test_deterministic_and_checked(world):
-    assert recall_examples(world, 5, 2, seed=3) == recall_examples(make_world(0), 5, 2, seed=3)
+    assert recall_examples(world, 5, 2, seed=3) == recall_examples(
+        make_world(0), 5, 2, seed=3
+    )
     assert recall_examples(world, 5, 2, seed=3) != recall_examples(world, 5, 2, seed=4)
     with pytest.raises(ValueError, match="split"):
         recall_examples(world, 1, 1, split="unseen")

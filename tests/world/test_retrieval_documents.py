@@ -15,7 +15,9 @@ def test_one_document_per_unseen_entity_and_a_question_per_fact(world, corpus_wo
     assert subjects == {k.name for k in world.heldout_kingdoms} | {
         p.name for p in world.heldout_people
     }
-    assert all(d.heldout and d.subject.lower() not in corpus_words for d in data.documents)
+    assert all(
+        d.heldout and d.subject.lower() not in corpus_words for d in data.documents
+    )
     assert len(data.questions) == len(world.heldout_facts)
     for q in data.questions:
         assert re.search(rf"\b{re.escape(q.answer)}\b", data.document(q.document).text)
@@ -25,12 +27,18 @@ def test_distractors_are_known_entities(world):
     data = retrieval_set(world, n_distractors=12, seed=1)
     known = [d for d in data.documents if not d.heldout]
     assert len(known) == 12 and not {d.subject for d in known} & set(world.heldout)
-    assert {q.document for q in data.questions} <= {d.id for d in data.documents if d.heldout}
+    assert {q.document for q in data.questions} <= {
+        d.id for d in data.documents if d.heldout
+    }
 
 
 def test_deterministic_and_checked(world):
-    assert retrieval_set(world, n_distractors=3) == retrieval_set(world, n_distractors=3)
-    assert retrieval_set(world, seed=1).documents != retrieval_set(world, seed=2).documents
+    assert retrieval_set(world, n_distractors=3) == retrieval_set(
+        world, n_distractors=3
+    )
+    assert (
+        retrieval_set(world, seed=1).documents != retrieval_set(world, seed=2).documents
+    )
     with pytest.raises(ValueError, match="n_distractors"):
         retrieval_set(world, n_distractors=10_000)
     with pytest.raises(KeyError, match="no document"):

@@ -37,7 +37,9 @@ def count_resolved_pronouns(text: str, gender: dict[str, str]) -> int:
             named[gender[token]].add(token)
         elif token.lower() in MALE_PRONOUNS | FEMALE_PRONOUNS:
             g = "male" if token.lower() in MALE_PRONOUNS else "female"
-            assert len(named[g]) == 1, f"{token!r} is ambiguous or unresolved in: {text}"
+            assert len(named[g]) == 1, (
+                f"{token!r} is ambiguous or unresolved in: {text}"
+            )
             pronouns += 1
     assert len(named["male"]) <= 1 and len(named["female"]) <= 1, text
     return pronouns
@@ -58,7 +60,11 @@ def test_stories_agree_with_facts(world, stories):
         for name, what in pattern.findall(text):
             if name in people:
                 p = people[name]
-                assert what in (p.profession, p.noun, "young", "little"), (name, what, text)
+                assert what in (p.profession, p.noun, "young", "little"), (
+                    name,
+                    what,
+                    text,
+                )
                 checked += 1
         for pet, pet_name in re.findall(r"had an? ([a-z]+) called ([A-Z][a-z]+)", text):
             owner = next(p for p in people.values() if p.pet_name == pet_name)
@@ -98,7 +104,9 @@ def test_every_story_kind_can_be_told_about_everyone_it_fits(world, kind):
     for p in cast:
         sentences = tell(writer, p, STORIES[kind])
         assert len(sentences) == len(STORIES[kind].lines)
-        assert all(s.lstrip('"')[0].isupper() and s[-1] in '.!"' for s in sentences), sentences
+        assert all(s.lstrip('"')[0].isupper() and s[-1] in '.!"' for s in sentences), (
+            sentences
+        )
         assert p.name in sentences[0]
         count_resolved_pronouns(" ".join(sentences), gender)
 

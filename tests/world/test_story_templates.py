@@ -15,7 +15,9 @@ from stepbytoken.world.story_templates import (
     Either,
 )
 
-TENSED = [t for ts in NOUN_SENTENCES.values() for t in ts] + list(DAY_PET) + list(DAY_END)
+TENSED = (
+    [t for ts in NOUN_SENTENCES.values() for t in ts] + list(DAY_PET) + list(DAY_END)
+)
 TENSED += [t for lines in DAY.values() for ts in lines for t in ts]
 
 

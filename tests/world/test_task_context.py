@@ -14,7 +14,12 @@ from stepbytoken.world.task_context import TaskContext, answer_sentence
 def test_answer_sentences_state_every_relation():
     for relation in RELATIONS:
         text = answer_sentence(Fact("Mira", relation, "Tolm"))
-        assert "Mira" in text and "Tolm" in text and text[0].isupper() and text.endswith(".")
+        assert (
+            "Mira" in text
+            and "Tolm" in text
+            and text[0].isupper()
+            and text.endswith(".")
+        )
 
 
 def test_context_draws_only_from_its_splits(world):

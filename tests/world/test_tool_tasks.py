@@ -12,7 +12,9 @@ from stepbytoken.world.tool_tasks import heldout_problem, scratchpad_task, tool_
 
 
 def test_about_a_quarter_of_problems_are_held_out():
-    share = sum(heldout_problem(a, "+", b) for a in range(100) for b in range(100)) / 10_000
+    share = (
+        sum(heldout_problem(a, "+", b) for a in range(100) for b in range(100)) / 10_000
+    )
     assert 0.22 < share < 0.28
 
 
@@ -38,7 +40,9 @@ def test_training_problems_and_held_out_problems_never_meet(world):
 
 def test_calc_answers_are_beyond_the_corpus_and_right(world):
     examples = [
-        ex for ex in make_examples(world, "tool", 200, seed=1) if ex.template.startswith("calc")
+        ex
+        for ex in make_examples(world, "tool", 200, seed=1)
+        if ex.template.startswith("calc")
     ]
     assert examples
     for ex in examples:

@@ -11,7 +11,9 @@ from stepbytoken.world import DOC_SEPARATOR, DOCUMENT_KINDS, Document, make_worl
 
 def test_same_seed_same_world_and_text(world):
     assert make_world(seed=0) == world
-    assert world.corpus(n_stories=200, seed=3) == make_world(seed=0).corpus(n_stories=200, seed=3)
+    assert world.corpus(n_stories=200, seed=3) == make_world(seed=0).corpus(
+        n_stories=200, seed=3
+    )
 
 
 def test_different_seeds_differ(world):
@@ -30,14 +32,30 @@ def test_default_corpus_size_and_speed(default_corpus):
 
 
 def test_explicit_counts(world):
-    docs = world.labelled_documents(n_stories=3, n_facts=2, n_qa=0, n_patterns=1, n_arithmetic=4)
-    assert Counter(d.kind for d in docs) == {"story": 3, "facts": 2, "pattern": 1, "arithmetic": 4}
-    assert world.documents(n_stories=0, n_facts=0, n_qa=0, n_patterns=0, n_arithmetic=0) == []
+    docs = world.labelled_documents(
+        n_stories=3, n_facts=2, n_qa=0, n_patterns=1, n_arithmetic=4
+    )
+    assert Counter(d.kind for d in docs) == {
+        "story": 3,
+        "facts": 2,
+        "pattern": 1,
+        "arithmetic": 4,
+    }
+    assert (
+        world.documents(n_stories=0, n_facts=0, n_qa=0, n_patterns=0, n_arithmetic=0)
+        == []
+    )
 
 
 def test_default_counts_are_shares_of_the_stories(world):
     counts = Counter(d.kind for d in world.labelled_documents(n_stories=100, seed=5))
-    assert counts == {"story": 100, "facts": 25, "qa": 16, "pattern": 4, "arithmetic": 12}
+    assert counts == {
+        "story": 100,
+        "facts": 25,
+        "qa": 16,
+        "pattern": 4,
+        "arithmetic": 12,
+    }
     counts = Counter(d.kind for d in world.labelled_documents(n_stories=1, seed=5))
     assert counts == dict.fromkeys(DOCUMENT_KINDS, 1)
 
@@ -46,7 +64,9 @@ def test_documents_roundtrip_kinds(world):
     docs = world.labelled_documents(n_stories=10, seed=4)
     assert all(isinstance(d, Document) and d.kind in DOCUMENT_KINDS for d in docs)
     assert world.documents(n_stories=10, seed=4) == [d.text for d in docs]
-    assert world.corpus(n_stories=10, seed=4) == f"\n{DOC_SEPARATOR}\n".join(d.text for d in docs)
+    assert world.corpus(n_stories=10, seed=4) == f"\n{DOC_SEPARATOR}\n".join(
+        d.text for d in docs
+    )
 
 
 def test_heldout_entities_never_appear_in_training_corpus(world, corpus_words):
@@ -113,5 +133,10 @@ def test_analogy_words_occur_in_the_corpus(world, corpus_words):
     assert sum(len(g) for g in groups.values()) == len(analogies)
     assert all(world.analogies(relation) == group for relation, group in groups.items())
     k0, k1 = world.kingdoms[:2]
-    expected = (k0.name.lower(), k0.capital.lower(), k1.name.lower(), k1.capital.lower())
+    expected = (
+        k0.name.lower(),
+        k0.capital.lower(),
+        k1.name.lower(),
+        k1.capital.lower(),
+    )
     assert expected in groups["capital"]

@@ -66,7 +66,9 @@ def test_noun_sentences_agree_in_number_and_tense(world, tense):
     for _ in range(200):
         text = writer.noun_sentence(p, tense)
         assert text[0].isupper() and text.endswith(".") and "[" not in text
-        forbidden = ("was", "were", "saw") if tense == "present" else ("is", "are", "sees")
+        forbidden = (
+            ("was", "were", "saw") if tense == "present" else ("is", "are", "sees")
+        )
         assert not set(text.rstrip(".").split()) & set(forbidden), text
 
 

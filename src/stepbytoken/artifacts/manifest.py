@@ -28,7 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from stepbytoken.artifacts.checksums import check_sha256, file_sha256, read_checked
-from stepbytoken.artifacts.files import check_output_path, staging_folder, write_atomically
+from stepbytoken.artifacts.files import (
+    check_output_path,
+    staging_folder,
+    write_atomically,
+)
 from stepbytoken.checks import (
     check_bool,
     check_instance,
@@ -94,7 +98,11 @@ class ArtifactSpec:
         check_int("version", self.version, minimum=1)
         check_str("command", self.command, allow_empty=False)
         files = tuple(check_strings("files", self.files, allow_empty=False))
-        if {MANIFEST_FILE, TIMING_FILE} & set(files) or len(set(files)) != len(files) or not files:
+        if (
+            {MANIFEST_FILE, TIMING_FILE} & set(files)
+            or len(set(files)) != len(files)
+            or not files
+        ):
             raise ValueError(
                 f"files must be distinct names other than {MANIFEST_FILE!r} and "
                 f"{TIMING_FILE!r}, got {files!r}"
@@ -205,20 +213,25 @@ def write_artifact(
     >>> manifest["files"]["a.txt"]["bytes"], loaded == manifest, files
     (2, True, {'a.txt': b'hi'})
     """
-    directory = check_output_path(directory, force=check_bool("force", force), what="directory")
+    directory = check_output_path(
+        directory, force=check_bool("force", force), what="directory"
+    )
     check_instance("spec", spec, ArtifactSpec)
     check_instance("writers", writers, Mapping)
     check_instance("details", details, Mapping)
     if recipe is not None:
         check_str("recipe", recipe, allow_empty=False)
     if set(writers) != set(spec.files):
-        raise ValueError(f"writers must name exactly {list(spec.files)}, got {sorted(writers)}")
+        raise ValueError(
+            f"writers must name exactly {list(spec.files)}, got {sorted(writers)}"
+        )
     clashes = sorted(set(details) & set(RESERVED_KEYS))
     if clashes:
         raise ValueError(f"details must not use the reserved keys {clashes}")
     if timing is not None:
         timing = _check_timing(timing, "timing")
-    if not is_main_process():  # under torchrun: the same manifest, written by rank 0 alone
+    # under torchrun: the same manifest, written by rank 0 alone
+    if not is_main_process():
         with tempfile.TemporaryDirectory() as elsewhere:
             _write_artifact(Path(elsewhere), spec, writers, details, recipe, None)
             manifest = json.loads((Path(elsewhere) / MANIFEST_FILE).read_bytes())
@@ -241,7 +254,8 @@ def _write_artifact(
 ) -> None:
     """Write the files of :func:`write_artifact` (checked arguments) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    with staging_folder(directory) as staging:  # removed, with what is left in it, at the end
+    # removed, with what is left in it, at the end
+    with staging_folder(directory) as staging:
         files = {}
         for name in spec.files:
             writers[name](staging / name)
@@ -263,7 +277,8 @@ def _write_artifact(
         timing_text = json.dumps(timing, indent=1, sort_keys=True) + "\n"
         write_atomically(directory / TIMING_FILE, lambda p: p.write_text(timing_text))
     else:
-        (directory / TIMING_FILE).unlink(missing_ok=True)  # an old run's timing would mislead
+        # an old run's timing would mislead
+        (directory / TIMING_FILE).unlink(missing_ok=True)
     write_atomically(directory / MANIFEST_FILE, lambda p: p.write_bytes(data))
 
 

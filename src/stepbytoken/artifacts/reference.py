@@ -110,7 +110,9 @@ def _load(directory: Path, manifest_sha256: str) -> Reference:
     try:
         tokenizer = BPETokenizer.from_dict(json.loads(files[TOKENIZER_FILE]))
     except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
-        raise ValueError(f"{directory / TOKENIZER_FILE} is malformed: {err}; {hint}") from err
+        raise ValueError(
+            f"{directory / TOKENIZER_FILE} is malformed: {err}; {hint}"
+        ) from err
     try:
         state = parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)
     except ValueError as err:
@@ -192,11 +194,15 @@ def load_reference(
     >>> load_reference() is ref  # cached
     True
     """
-    directory = REFERENCE_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256", MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256
+    directory = (
+        REFERENCE_DIR if directory is None else check_path("directory", directory)
     )
-    if directory != REFERENCE_DIR or expected != MANIFEST_SHA256:  # a folder of one's own
+    expected = check_sha256(
+        "manifest_sha256",
+        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    )
+    # a folder of one's own
+    if directory != REFERENCE_DIR or expected != MANIFEST_SHA256:
         return _load(directory, expected)
     if not _CACHE:
         _CACHE.append(_load(directory, expected))

@@ -37,7 +37,9 @@ _METADATA_KEY = "stepbytoken"
 RESERVED_NAMES = frozenset({"__metadata__"})
 
 
-def _state_dict(model_or_state_dict: nn.Module | Mapping[str, Tensor]) -> dict[str, Tensor]:
+def _state_dict(
+    model_or_state_dict: nn.Module | Mapping[str, Tensor],
+) -> dict[str, Tensor]:
     """The tensors to save, checked: a module's state dict or a mapping of names to tensors."""
     if isinstance(model_or_state_dict, nn.Module):
         state = model_or_state_dict.state_dict()
@@ -135,15 +137,21 @@ def save_weights(
     state = _state_dict(model_or_state_dict)
     path = check_path("path", path)
     if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot save weights to {path}: folder {path.parent} not found")
+        raise FileNotFoundError(
+            f"cannot save weights to {path}: folder {path.parent} not found"
+        )
     kept, tied = _split_tied(state)
-    metadata = {_METADATA_KEY: json.dumps({"tied": dict(sorted(tied.items()))}, sort_keys=True)}
+    metadata = {
+        _METADATA_KEY: json.dumps({"tied": dict(sorted(tied.items()))}, sort_keys=True)
+    }
     data = _serialize_safetensors(kept, metadata=metadata)
     write_atomically(path, lambda tmp: tmp.write_bytes(data))
     return hashlib.sha256(data).hexdigest()
 
 
-def parse_weights(data: bytes, *, source: str | PathLike[str] = "<bytes>") -> dict[str, Tensor]:
+def parse_weights(
+    data: bytes, *, source: str | PathLike[str] = "<bytes>"
+) -> dict[str, Tensor]:
     """Parse the bytes of a file written by :func:`save_weights` (check their hash first).
 
     Only the safetensors parser reads them: a JSON header and raw numbers, never a pickle.
@@ -177,7 +185,9 @@ def parse_weights(data: bytes, *, source: str | PathLike[str] = "<bytes>") -> di
     ValueError: <bytes> is not a safetensors file: ...
     """
     if not isinstance(data, bytes | bytearray):
-        raise TypeError(f"data must be bytes (a file's contents), got {type(data).__name__}")
+        raise TypeError(
+            f"data must be bytes (a file's contents), got {type(data).__name__}"
+        )
     source = check_path("source", source)
     data = bytes(data)
     try:
@@ -191,14 +201,20 @@ def parse_weights(data: bytes, *, source: str | PathLike[str] = "<bytes>") -> di
         try:
             tied = json.loads(metadata[_METADATA_KEY]).get("tied", {})
         except (TypeError, ValueError, AttributeError) as err:
-            raise ValueError(f"{source}: its {_METADATA_KEY!r} metadata is malformed") from err
+            raise ValueError(
+                f"{source}: its {_METADATA_KEY!r} metadata is malformed"
+            ) from err
     if not isinstance(tied, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in tied.items()
     ):
-        raise ValueError(f"{source}: its 'tied' metadata must map names to names, got {tied!r}")
+        raise ValueError(
+            f"{source}: its 'tied' metadata must map names to names, got {tied!r}"
+        )
     for alias, name in tied.items():
         if name not in tensors:
-            raise ValueError(f"{source}: tied name {alias!r} refers to missing tensor {name!r}")
+            raise ValueError(
+                f"{source}: tied name {alias!r} refers to missing tensor {name!r}"
+            )
         tensors[alias] = tensors[name]
     return tensors
 

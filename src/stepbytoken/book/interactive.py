@@ -114,7 +114,11 @@ def static_text(name: str) -> str:
 
 @cache
 def _read_static(name: str) -> str:
-    return resources.files("stepbytoken.book").joinpath("static", name).read_text(encoding="utf-8")
+    return (
+        resources.files("stepbytoken.book")
+        .joinpath("static", name)
+        .read_text(encoding="utf-8")
+    )
 
 
 def stable_id(prefix: str, payload: str) -> str:
@@ -145,7 +149,9 @@ def json_for_script(data: Any) -> str:
     '{"a":"\\\\u003c/script>"}'
     """
     try:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = json.dumps(
+            data, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
     except TypeError as err:
         raise TypeError(
             "data must be JSON-serializable (dicts with str keys, lists, str, numbers, "
@@ -187,13 +193,19 @@ class InteractiveFigure:
         If the HTML has no ``sbt-interactive`` root element.
     """
 
-    def __init__(self, html_text: str, extra_bundle: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, html_text: str, extra_bundle: dict[str, Any] | None = None
+    ) -> None:
         if 'class="sbt-interactive' not in html_text:
-            raise ValueError("an interactive figure's root element needs the class sbt-interactive")
+            raise ValueError(
+                "an interactive figure's root element needs the class sbt-interactive"
+            )
         self.html = html_text
         self.extra_bundle = extra_bundle or {}
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> dict[str, Any]:
         return {**self.extra_bundle, "text/html": self.html}
 
     def _repr_html_(self) -> str:
@@ -214,8 +226,14 @@ class InteractiveFigure:
         inlined = set(re.findall(r'data-sbt-inline="([^"]*)"', self.html))
         needed: list[str] = []
         for names in re.findall(r'data-sbt-requires="([^"]*)"', self.html):
-            needed += [n for n in html.unescape(names).split() if n not in inlined | set(needed)]
-        page = f"<!doctype html><meta charset='utf-8'>{inline_static(needed)}{self.html}"
+            needed += [
+                n
+                for n in html.unescape(names).split()
+                if n not in inlined | set(needed)
+            ]
+        page = (
+            f"<!doctype html><meta charset='utf-8'>{inline_static(needed)}{self.html}"
+        )
         with open(path, "w", encoding="utf-8") as f:
             f.write(page)
 
@@ -228,7 +246,9 @@ def static_exists(name: str) -> bool:
     """
     check_str("name", name, allow_empty=False)
     if "\x00" in name or "/" in name or "\\" in name:
-        raise ValueError(f"name must be a plain file name (no '/', '\\' or NUL), got {name!r}")
+        raise ValueError(
+            f"name must be a plain file name (no '/', '\\' or NUL), got {name!r}"
+        )
     return resources.files("stepbytoken.book").joinpath("static", name).is_file()
 
 
@@ -239,7 +259,9 @@ def _check_kind(kind: object) -> str:
             f"kind must be a str, a widget name such as 'next-token', got {type(kind).__name__}"
         )
     if not kind.replace("-", "").isalnum():
-        raise ValueError(f"kind must be a widget name such as 'next-token', got {kind!r}")
+        raise ValueError(
+            f"kind must be a widget name such as 'next-token', got {kind!r}"
+        )
     return kind
 
 
@@ -254,7 +276,10 @@ def widget_requires(kind: str) -> list[str]:
     _check_kind(kind)
     names = ["sbt-widgets.js", *WIDGET_REQUIRES.get(kind, ())]
     names += [n for n in (f"widget-{kind}.js",) if static_exists(n)]
-    names += ["sbt-widgets.css", *(n for n in (f"widget-{kind}.css",) if static_exists(n))]
+    names += [
+        "sbt-widgets.css",
+        *(n for n in (f"widget-{kind}.css",) if static_exists(n)),
+    ]
     return names
 
 

@@ -74,7 +74,9 @@ def live_model_spec(name: str = "reference") -> dict[str, Any]:
     }
 
 
-def shipped_spec(model: Any, tokenizer: Any = None, name: str = "reference") -> dict[str, Any]:
+def shipped_spec(
+    model: Any, tokenizer: Any = None, name: str = "reference"
+) -> dict[str, Any]:
     """Return :func:`live_model_spec` of ``name``, checked against ``model`` (and ``tokenizer``).
 
     A live figure computes its default state with ``model`` in Python and the reader's with the
@@ -91,7 +93,9 @@ def shipped_spec(model: Any, tokenizer: Any = None, name: str = "reference") -> 
     config = getattr(model, "config", None)
     differs = [k for k, v in spec["config"].items() if getattr(config, k, v) != v]
     if differs:
-        raise ValueError(f"model is not the shipped model {name!r}: {', '.join(differs)} differ")
+        raise ValueError(
+            f"model is not the shipped model {name!r}: {', '.join(differs)} differ"
+        )
     if tokenizer is not None and tokenizer.to_dict() != spec["tokenizer"]:
         raise ValueError(f"tokenizer is not the one shipped with the model {name!r}")
     return spec

@@ -73,7 +73,12 @@ from stepbytoken.evaluation.probes import (
     pronoun_cases,
     stories_of,
 )
-from stepbytoken.evaluation.repetition import Loop, copy_probabilities, copy_trend, find_loop
+from stepbytoken.evaluation.repetition import (
+    Loop,
+    copy_probabilities,
+    copy_trend,
+    find_loop,
+)
 from stepbytoken.evaluation.scaling import non_embedding_parameters
 from stepbytoken.evaluation.training_samples import SampleRecorder, real_word_share
 

@@ -156,13 +156,18 @@ def depth_profile(
     assert loss is not None  # targets were given
     loss.backward()
     with torch.no_grad():
-        states = model.hidden_states(idx, include_embeddings=True)  # n_layer + 1 of (B, T, C)
+        # n_layer + 1 of (B, T, C)
+        states = model.hidden_states(idx, include_embeddings=True)
     stream_rms = [float(h.pow(2).mean().sqrt()) for h in states]
     grad_norms = []
     for block in model.blocks:
-        squares = [p.grad.pow(2).sum() for p in block.parameters() if p.grad is not None]
+        squares = [
+            p.grad.pow(2).sum() for p in block.parameters() if p.grad is not None
+        ]
         grad_norms.append(float(torch.stack(squares).sum().sqrt()) if squares else 0.0)
-    return DepthProfile(loss=float(loss.detach()), stream_rms=stream_rms, grad_norms=grad_norms)
+    return DepthProfile(
+        loss=float(loss.detach()), stream_rms=stream_rms, grad_norms=grad_norms
+    )
 
 
 def compare_variants(
@@ -224,7 +229,9 @@ def compare_variants(
     if not isinstance(config, GPTConfig):
         raise TypeError(f"config must be a GPTConfig, got {type(config).__name__}")
     if not isinstance(train_config, TrainConfig):
-        raise TypeError(f"train_config must be a TrainConfig, got {type(train_config).__name__}")
+        raise TypeError(
+            f"train_config must be a TrainConfig, got {type(train_config).__name__}"
+        )
     if isinstance(variants, str):
         raise TypeError("variants must be a sequence of names, not a single str")
     variants = list(variants)
@@ -232,7 +239,8 @@ def compare_variants(
         raise ValueError(f"variants must name at least one of {', '.join(VARIANTS)}")
     if len(set(variants)) != len(variants):
         raise ValueError(f"variants must not repeat a name, got {variants}")
-    configs = {name: ablated_config(config, name) for name in variants}  # checks the names
+    # checks the names
+    configs = {name: ablated_config(config, name) for name in variants}
     return {
         name: train(GPT(variant_config, seed=seed), train_data, val_data, train_config)
         for name, variant_config in configs.items()
@@ -279,6 +287,7 @@ def unigram_loss(train_data: Tensor, val_data: Tensor, vocab_size: int) -> float
         if data.numel() == 0:
             raise ValueError(f"{name} must hold at least one token id")
         check_token_ids(name, data, vocab_size)
-    counts = torch.bincount(train_data.long(), minlength=vocab_size).double() + 1.0  # (V,)
+    # (V,)
+    counts = torch.bincount(train_data.long(), minlength=vocab_size).double() + 1.0
     log_probs = counts.log() - math.log(float(counts.sum()))  # (V,)
     return float(-log_probs[val_data.long()].mean())

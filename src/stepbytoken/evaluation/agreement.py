@@ -94,7 +94,9 @@ def agreement_cases(
     pairs = [_pair("nouns", pair) for pair in nouns]
     verb_forms = _pair("verbs", verbs)  # (singular, plural)
     if not pairs:
-        raise ValueError("nouns must hold at least one (singular, plural) pair, got none")
+        raise ValueError(
+            "nouns must hold at least one (singular, plural) pair, got none"
+        )
     if "{other}" in between and len(pairs) < 2:
         raise ValueError("between with {other} needs at least two nouns, got 1")
     cases = []
@@ -182,6 +184,8 @@ def agreement_accuracy(
 
 def _pair(name: str, pair: object) -> tuple[str, str]:
     if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-        raise TypeError(f"{name} must hold (singular, plural) pairs of strings, got {pair!r}")
+        raise TypeError(
+            f"{name} must hold (singular, plural) pairs of strings, got {pair!r}"
+        )
     first, second = (check_str(name, word, allow_empty=False) for word in pair)
     return first, second

@@ -27,7 +27,9 @@ from stepbytoken.nn import WordVectors
 METHODS = ("offset", "only-c")
 
 
-def top_answers(wv: WordVectors, ids: torch.Tensor, method: str = "offset") -> torch.Tensor:
+def top_answers(
+    wv: WordVectors, ids: torch.Tensor, method: str = "offset"
+) -> torch.Tensor:
     """The id of the best answer to each question, given as rows of ids ``(a, b, c)``.
 
     ``"offset"`` scores words against ``b - a + c``; ``"only-c"`` against ``c`` alone.
@@ -44,7 +46,9 @@ def top_answers(wv: WordVectors, ids: torch.Tensor, method: str = "offset") -> t
     check_instance("wv", wv, WordVectors)
     check_tensor("ids", ids, dims=2, integer=True)
     if ids.shape[1] < 3:
-        raise ValueError(f"ids must have rows of at least 3 ids (a, b, c), got {tuple(ids.shape)}")
+        raise ValueError(
+            f"ids must have rows of at least 3 ids (a, b, c), got {tuple(ids.shape)}"
+        )
     check_token_ids("ids", ids, wv.vocab_size)
     method = check_choice("method", method, METHODS)
     E = wv.vectors
@@ -104,7 +108,9 @@ def answer_analogies(
     """
     check_instance("wv", wv, WordVectors)
     if isinstance(questions, (str, bytes)) or not isinstance(questions, Sequence):
-        raise TypeError(f"questions must be a list of (a, b, c) word triples, got {questions!r}")
+        raise TypeError(
+            f"questions must be a list of (a, b, c) word triples, got {questions!r}"
+        )
     for i, q in enumerate(questions):
         check_strings(f"questions[{i}]", q)
     method = check_choice("method", method, METHODS)
@@ -160,7 +166,9 @@ def evaluate_analogies(
     Introduced in chapter 3.
     """
     check_instance("wv", wv, WordVectors)
-    if isinstance(analogies, (str, bytes)) or not isinstance(analogies, (Sequence, Mapping)):
+    if isinstance(analogies, (str, bytes)) or not isinstance(
+        analogies, (Sequence, Mapping)
+    ):
         raise TypeError(
             "analogies must be a list of 4-word tuples or a mapping, "
             f"got {type(analogies).__name__}"
@@ -168,9 +176,13 @@ def evaluate_analogies(
     pairs = analogies.items() if isinstance(analogies, Mapping) else [("", analogies)]
     for relation, items in pairs:
         if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
-            raise TypeError(f"analogies must hold lists of 4-word tuples, got {items!r}")
+            raise TypeError(
+                f"analogies must hold lists of 4-word tuples, got {items!r}"
+            )
         for i, item in enumerate(items):
-            check_strings(f"analogies{'[' + repr(relation) + ']' if relation else ''}[{i}]", item)
+            check_strings(
+                f"analogies{'[' + repr(relation) + ']' if relation else ''}[{i}]", item
+            )
     groups = dict(analogies) if isinstance(analogies, Mapping) else {"all": analogies}
     by_relation = {}
     for relation, items in groups.items():
@@ -178,7 +190,9 @@ def evaluate_analogies(
         skipped = 0
         for item in items:
             if len(item) != 4:
-                raise ValueError(f"each analogy must have 4 words (a, b, c, d), got {item!r}")
+                raise ValueError(
+                    f"each analogy must have 4 words (a, b, c, d), got {item!r}"
+                )
             if all(w in wv.vocab for w in item):
                 rows.append([wv.vocab.stoi[w] for w in item])
             else:
@@ -194,7 +208,10 @@ def evaluate_analogies(
             "correct": correct,
             "skipped": skipped,
         }
-    total = {key: sum(r[key] for r in by_relation.values()) for key in ("n", "correct", "skipped")}
+    total = {
+        key: sum(r[key] for r in by_relation.values())
+        for key in ("n", "correct", "skipped")
+    }
     result = {
         "accuracy": total["correct"] / total["n"] if total["n"] else 0.0,
         **total,

@@ -26,13 +26,21 @@ from torch.profiler import ProfilerActivity, profile
 from stepbytoken.checks import check_floats, check_int
 from stepbytoken.nn import scaled_dot_product_attention
 
-__all__ = ["AttentionCost", "attention_cost", "growth_exponent", "peak_bytes", "score_matrix_bytes"]
+__all__ = [
+    "AttentionCost",
+    "attention_cost",
+    "growth_exponent",
+    "peak_bytes",
+    "score_matrix_bytes",
+]
 
 #: The two implementations compared, by the name used in :class:`AttentionCost`.
 METHODS = ("explicit", "fused")
 
 
-def score_matrix_bytes(T: int, *, n_head: int = 1, batch_size: int = 1, itemsize: int = 4) -> int:
+def score_matrix_bytes(
+    T: int, *, n_head: int = 1, batch_size: int = 1, itemsize: int = 4
+) -> int:
     """Bytes of the attention scores of ``n_head`` heads over a context of ``T`` tokens.
 
     One number per (query, key) pair and head: ``batch_size * n_head * T * T * itemsize``.
@@ -123,7 +131,8 @@ def peak_bytes(fn: Callable[[], object]) -> int:
         profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof,
     ):
         fn()
-    events = [e for e in prof.events() if e.cpu_parent is None]  # top-level ops and frees
+    # top-level ops and frees
+    events = [e for e in prof.events() if e.cpu_parent is None]
     current = peak = 0
     for event in sorted(events, key=lambda e: e.time_range.start):
         current += event.cpu_memory_usage
@@ -200,8 +209,14 @@ def attention_cost(
 
     Introduced in chapter 4.
     """
-    if isinstance(lengths, str | bytes) or not isinstance(lengths, Sequence) or not lengths:
-        raise ValueError(f"lengths must be a non-empty sequence of ints, got {lengths!r}")
+    if (
+        isinstance(lengths, str | bytes)
+        or not isinstance(lengths, Sequence)
+        or not lengths
+    ):
+        raise ValueError(
+            f"lengths must be a non-empty sequence of ints, got {lengths!r}"
+        )
     for i, T in enumerate(lengths):
         check_int(f"lengths[{i}]", T, minimum=1, maximum=MAX_LENGTH)
     for name, value in (("n_head", n_head), ("d_head", d_head), ("repeats", repeats)):
@@ -213,8 +228,12 @@ def attention_cost(
     for T in lengths:
         q, k, v = (torch.randn(1, n_head, T, d_head, generator=g) for _ in range(3))
         calls = {
-            "explicit": lambda q=q, k=k, v=v: scaled_dot_product_attention(q, k, v, causal=True),
-            "fused": lambda q=q, k=k, v=v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+            "explicit": lambda q=q, k=k, v=v: scaled_dot_product_attention(
+                q, k, v, causal=True
+            ),
+            "fused": lambda q=q, k=k, v=v: F.scaled_dot_product_attention(
+                q, k, v, is_causal=True
+            ),
         }
         for method, call in calls.items():
             call()  # warm up

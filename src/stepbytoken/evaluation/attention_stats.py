@@ -17,7 +17,12 @@ from torch import Tensor
 
 from stepbytoken.checks import check_tensor
 
-__all__ = ["diagonal_spread", "effective_keys", "previous_token_share", "softmax_jacobian_norm"]
+__all__ = [
+    "diagonal_spread",
+    "effective_keys",
+    "previous_token_share",
+    "softmax_jacobian_norm",
+]
 
 
 def _check_scores(scores: object) -> None:
@@ -26,7 +31,9 @@ def _check_scores(scores: object) -> None:
     if scores.numel() == 0:
         raise ValueError(f"scores must not be empty, got shape {tuple(scores.shape)}")
     if not bool(torch.isfinite(scores.max(dim=-1).values).all()):
-        raise ValueError("each row of scores needs a finite maximum (no NaN, +inf or all -inf)")
+        raise ValueError(
+            "each row of scores needs a finite maximum (no NaN, +inf or all -inf)"
+        )
 
 
 def effective_keys(scores: Tensor) -> float:
@@ -141,7 +148,11 @@ def previous_token_share(
     Introduced in chapter 4.
     """
     check_tensor("weights", weights, integer=False)
-    if weights.ndim < 3 or weights.shape[-1] != weights.shape[-2] or weights.shape[-1] < 2:
+    if (
+        weights.ndim < 3
+        or weights.shape[-1] != weights.shape[-2]
+        or weights.shape[-1] < 2
+    ):
         raise ValueError(
             f"weights must have shape (B, ..., T, T) with T >= 2, got {tuple(weights.shape)}"
         )
@@ -158,12 +169,16 @@ def previous_token_share(
         raise ValueError("real must mark at least one query after the first position")
     extra = weights.ndim - 3  # head dimensions between B and (T, T)
     keep = counted.view(B, *([1] * extra), T - 1).float()  # broadcasts over the heads
-    on_previous = weights.diagonal(offset=-1, dim1=-2, dim2=-1)  # (B, ..., T-1): t -> t-1
-    is_top = weights[..., 1:, :].argmax(dim=-1) == torch.arange(T - 1, device=weights.device)
+    # (B, ..., T-1): t -> t-1
+    on_previous = weights.diagonal(offset=-1, dim1=-2, dim2=-1)
+    is_top = weights[..., 1:, :].argmax(dim=-1) == torch.arange(
+        T - 1, device=weights.device
+    )
     n = counted.sum()
     mean_weight = (on_previous * keep).sum(dim=0).sum(dim=-1) / n
     top_share = (is_top.float() * keep).sum(dim=0).sum(dim=-1) / n
-    t = torch.arange(1, T, device=weights.device).expand(B, T - 1)  # query t sees t + 1 tokens
+    # query t sees t + 1 tokens
+    t = torch.arange(1, T, device=weights.device).expand(B, T - 1)
     uniform = (1 / (t[counted] + 1)).mean().item()
     return mean_weight, top_share, uniform
 
@@ -203,5 +218,6 @@ def diagonal_spread(scores: Tensor) -> float:
     if scores.shape[1] != T:
         raise ValueError(f"scores must be square, got shape {tuple(scores.shape)}")
     return max(
-        (scores.diagonal(o).max() - scores.diagonal(o).min()).item() for o in range(-T + 1, T)
+        (scores.diagonal(o).max() - scores.diagonal(o).min()).item()
+        for o in range(-T + 1, T)
     )

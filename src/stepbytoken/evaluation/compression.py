@@ -12,7 +12,9 @@ from stepbytoken.text import split_words
 from stepbytoken.tokenizers import BPETokenizer
 
 
-def compression(tokenizer: BPETokenizer, text: str, n_merges: int) -> tuple[float, float]:
+def compression(
+    tokenizer: BPETokenizer, text: str, n_merges: int
+) -> tuple[float, float]:
     """Bytes per token and tokens per word of ``text`` encoded with the first ``n_merges``.
 
     Words are counted with :func:`~stepbytoken.text.split_words` (punctuation marks count as
@@ -87,7 +89,9 @@ def compression_curve(
     """
     check_instance("tokenizer", tokenizer, BPETokenizer)
     if isinstance(merge_counts, (str, bytes)) or not isinstance(merge_counts, Iterable):
-        raise TypeError(f"merge_counts must be a list of ints, got {type(merge_counts).__name__}")
+        raise TypeError(
+            f"merge_counts must be a list of ints, got {type(merge_counts).__name__}"
+        )
     merge_counts = check_ints("merge_counts", list(merge_counts), minimum=0)
     total = len(tokenizer.merges)
     counts = [n for n in merge_counts if n < total]

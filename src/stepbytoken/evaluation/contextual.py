@@ -72,16 +72,20 @@ def contextual_vectors(
     layer = check_int("layer", layer, minimum=-1, maximum=n_layer)
     max_count = check_int("max_count", max_count, minimum=1)
     idx = torch.as_tensor(list(ids), dtype=torch.long)
-    places = [t for t in range(block_size - 1, idx.numel()) if idx[t] == token][:max_count]
+    places = [t for t in range(block_size - 1, idx.numel()) if idx[t] == token][
+        :max_count
+    ]
     if not places:
         raise ValueError(
             f"token {token} never occurs with {block_size - 1} tokens before it in ids"
         )
-    windows = torch.stack([idx[t - block_size + 1 : t + 1] for t in places])  # (n, block_size)
+    # (n, block_size)
+    windows = torch.stack([idx[t - block_size + 1 : t + 1] for t in places])
     was_training = model.training
     model.eval()
     try:
-        states = model.hidden_states(windows, include_embeddings=True)  # n_layer + 1 of (n, T, C)
+        # n_layer + 1 of (n, T, C)
+        states = model.hidden_states(windows, include_embeddings=True)
     finally:
         model.train(was_training)
     return states[layer][:, -1]  # (n, T, C) -> (n, C), the token's own position

@@ -46,7 +46,9 @@ __all__ = [
 
 
 @torch.no_grad()
-def next_token_logits(model: LanguageModel, tokenizer: BPETokenizer, text: str) -> Tensor:
+def next_token_logits(
+    model: LanguageModel, tokenizer: BPETokenizer, text: str
+) -> Tensor:
     """The model's logits for the token that follows ``text`` (its last ``block_size`` tokens).
 
     Parameters
@@ -150,13 +152,24 @@ def first_token_hits(
     """
     check_language_model(model)
     check_instance("tokenizer", tokenizer, BPETokenizer)
-    if isinstance(questions, (str, bytes)) or not isinstance(questions, Sequence) or not questions:
-        raise ValueError("questions must be a non-empty list of (question, answer) pairs")
+    if (
+        isinstance(questions, (str, bytes))
+        or not isinstance(questions, Sequence)
+        or not questions
+    ):
+        raise ValueError(
+            "questions must be a non-empty list of (question, answer) pairs"
+        )
     for i, pair in enumerate(questions):
         if len(check_strings(f"questions[{i}]", pair, allow_empty=False)) != 2:
-            raise ValueError(f"questions[{i}] must be a (question, answer) pair, got {pair!r}")
+            raise ValueError(
+                f"questions[{i}] must be a (question, answer) pair, got {pair!r}"
+            )
     temperatures = check_floats("temperatures", temperatures)
-    hit: dict[str | float, list[float]] = {"greedy": [], **{t: [] for t in temperatures}}
+    hit: dict[str | float, list[float]] = {
+        "greedy": [],
+        **{t: [] for t in temperatures},
+    }
     for question, answer in questions:
         logits = next_token_logits(model, tokenizer, question_prompt(question))
         right = tokenizer.encode(" " + answer)[0]  # the answer's first token
@@ -195,7 +208,9 @@ def token_log_probs(model: LanguageModel, idx: Tensor) -> Tensor:
     check_language_model(model)
     check_tensor("idx", idx, dims=2, integer=True)
     if idx.shape[1] < 2:
-        raise ValueError(f"idx needs at least 2 tokens per row, got shape {tuple(idx.shape)}")
+        raise ValueError(
+            f"idx needs at least 2 tokens per row, got shape {tuple(idx.shape)}"
+        )
     logits, _ = model(idx[:, :-1])  # (B, T - 1, vocab_size)
     log_probs = torch.log_softmax(logits, dim=-1)
     return log_probs.gather(-1, idx[:, 1:, None])[..., 0]  # (B, T - 1)
@@ -268,11 +283,15 @@ def compare_decoders(
     max_new_tokens = check_int("max_new_tokens", max_new_tokens, minimum=1)
     prompts = [list(p) for p in prompts]
     if not prompts or not prompts[0]:
-        raise ValueError("prompts must hold at least one prompt of at least one token id")
+        raise ValueError(
+            "prompts must hold at least one prompt of at least one token id"
+        )
     start = len(prompts[0])
     if any(len(p) != start for p in prompts):
         lengths = sorted({len(p) for p in prompts})
-        raise ValueError(f"prompts must all have the same length to share a batch, got {lengths}")
+        raise ValueError(
+            f"prompts must all have the same length to share a batch, got {lengths}"
+        )
     k = len(prompts)
     unique = torch.tensor(prompts)  # (k, start)
     batch = unique.repeat_interleave(n_samples, dim=0)  # (k * n_samples, start)
@@ -369,7 +388,9 @@ def paired_difference(
     z = check_float("z", z, minimum=0, open_minimum=True)
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:
-        raise ValueError(f"a and b must score the same items, got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"a and b must score the same items, got shapes {a.shape} and {b.shape}"
+        )
     mean, error = mean_and_error(a - b)
     if abs(mean) <= z * error:
         return mean, error, "no different"

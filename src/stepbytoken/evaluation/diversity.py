@@ -15,15 +15,23 @@ from stepbytoken.checks import check_int
 __all__ = ["distinct_n", "repeated_ngram_fraction"]
 
 
-def _ngrams(ids: Sequence[int] | torch.Tensor, n: int, name: str) -> list[tuple[int, ...]]:
+def _ngrams(
+    ids: Sequence[int] | torch.Tensor, n: int, name: str
+) -> list[tuple[int, ...]]:
     """The n-grams of one sequence of token ids, in order of their start position."""
     if isinstance(ids, torch.Tensor):
         if ids.dim() != 1 or ids.is_floating_point() or ids.is_complex():
-            raise TypeError(f"{name} must be a 1-D tensor of token ids or a list of ints")
+            raise TypeError(
+                f"{name} must be a 1-D tensor of token ids or a list of ints"
+            )
         ids = ids.tolist()
     if isinstance(ids, str) or not isinstance(ids, Sequence):
-        raise TypeError(f"{name} must be a sequence of token ids, got {type(ids).__name__}")
-    if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in ids):
+        raise TypeError(
+            f"{name} must be a sequence of token ids, got {type(ids).__name__}"
+        )
+    if not all(
+        isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in ids
+    ):
         raise TypeError(f"{name} must hold int token ids")
     return [tuple(ids[i : i + n]) for i in range(len(ids) - n + 1)]
 
@@ -63,13 +71,21 @@ def distinct_n(sequences: Sequence[Sequence[int]] | torch.Tensor, n: int = 2) ->
     n = check_int("n", n, minimum=1)
     if isinstance(sequences, torch.Tensor):
         if sequences.dim() != 2:
-            raise TypeError(f"a tensor of sequences must be 2-D, got {sequences.dim()}-D")
+            raise TypeError(
+                f"a tensor of sequences must be 2-D, got {sequences.dim()}-D"
+            )
         sequences = sequences.tolist()
     if isinstance(sequences, str) or not isinstance(sequences, Sequence):
-        raise TypeError(f"sequences must be a list of token id lists, got {type(sequences)}")
-    grams = [g for k, seq in enumerate(sequences) for g in _ngrams(seq, n, f"sequences[{k}]")]
+        raise TypeError(
+            f"sequences must be a list of token id lists, got {type(sequences)}"
+        )
+    grams = [
+        g for k, seq in enumerate(sequences) for g in _ngrams(seq, n, f"sequences[{k}]")
+    ]
     if not grams:
-        raise ValueError(f"no sequence is at least n = {n} tokens long, so there are no n-grams")
+        raise ValueError(
+            f"no sequence is at least n = {n} tokens long, so there are no n-grams"
+        )
     return len(set(grams)) / len(grams)
 
 

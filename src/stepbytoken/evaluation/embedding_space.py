@@ -88,7 +88,8 @@ def neighbour_overlap(a: torch.Tensor, b: torch.Tensor) -> float:
         raise ValueError(
             f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}"
         )
-    kept = (a.unsqueeze(2) == b.unsqueeze(1)).any(dim=2)  # (n, k): a's neighbour found in b
+    # (n, k): a's neighbour found in b
+    kept = (a.unsqueeze(2) == b.unsqueeze(1)).any(dim=2)
     return kept.float().mean().item()
 
 
@@ -124,7 +125,9 @@ def similarity_correlation(a: torch.Tensor, b: torch.Tensor) -> float:
     return torch.corrcoef(torch.stack([a[i, j], b[i, j]]))[0, 1].item()
 
 
-def same_label_share(wv: WordVectors, labels: Mapping[str, Hashable], k: int = 10) -> float:
+def same_label_share(
+    wv: WordVectors, labels: Mapping[str, Hashable], k: int = 10
+) -> float:
     """Among the ``k`` labelled words nearest to each labelled word, the share with its label.
 
     Only words that have a vector take part; neighbours are searched among them by cosine.
@@ -156,11 +159,17 @@ def same_label_share(wv: WordVectors, labels: Mapping[str, Hashable], k: int = 1
     label = {w: lab for w, lab in labels.items() if w in wv}
     words = list(label)
     if len(words) < 2:
-        raise ValueError(f"labels must name at least 2 words that have vectors, got {words}")
+        raise ValueError(
+            f"labels must name at least 2 words that have vectors, got {words}"
+        )
     ids = torch.tensor([wv.index(w) for w in words])
     vectors = wv.vectors[ids]  # (n_words, dim), unit rows
     nearest = nearest_neighbours(vectors @ vectors.T, k).tolist()
-    same = [label[words[j]] == label[w] for w, row in zip(words, nearest, strict=True) for j in row]
+    same = [
+        label[words[j]] == label[w]
+        for w, row in zip(words, nearest, strict=True)
+        for j in row
+    ]
     return float(np.mean(same))
 
 

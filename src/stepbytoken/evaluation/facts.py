@@ -87,7 +87,9 @@ def answer_questions(
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(tokenizer, BPETokenizer):
-        raise TypeError(f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}")
+        raise TypeError(
+            f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
+        )
     if isinstance(questions, str) or not all(isinstance(q, str) for q in questions):
         raise TypeError("questions must be a list of strings")
     max_new_tokens = check_int("max_new_tokens", max_new_tokens, minimum=1)
@@ -104,7 +106,11 @@ def answer_questions(
         by_length.setdefault(len(ids), []).append(i)
     answers = [""] * len(questions)
     for length, rows in by_length.items():
-        budget = max_new_tokens if block_size is None else min(max_new_tokens, block_size - length)
+        budget = (
+            max_new_tokens
+            if block_size is None
+            else min(max_new_tokens, block_size - length)
+        )
         out = torch.tensor([prompts[i] for i in rows])  # (B, T)
         texts = [""] * len(rows)
         while budget > 0:  # a few tokens at a time, until every answer has ended
@@ -164,4 +170,6 @@ def fact_accuracy(
     answers = answer_questions(
         model, tokenizer, [q for q, _ in pairs], max_new_tokens=max_new_tokens
     )
-    return sum(a == expected for a, (_, expected) in zip(answers, pairs, strict=True)) / len(pairs)
+    return sum(
+        a == expected for a, (_, expected) in zip(answers, pairs, strict=True)
+    ) / len(pairs)

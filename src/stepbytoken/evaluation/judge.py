@@ -133,15 +133,20 @@ def judge(example: ChatExample, text: str | None = None) -> Verdict:
         correct = _DONT_KNOW.search(answer) is not None
     else:
         gold = (
-            example.answer.split(", ") if example.constraint == "list_three" else [example.answer]
+            example.answer.split(", ")
+            if example.constraint == "list_three"
+            else [example.answer]
         )
-        correct = all(_has_word(answer, g) for g in gold) and not _DONT_KNOW.search(answer)
+        correct = all(_has_word(answer, g) for g in gold) and not _DONT_KNOW.search(
+            answer
+        )
     sentences = [s.strip().lower() for s in re.split(r"[.!?]+", answer) if s.strip()]
     rules = {
         "correct": correct,
         "follows_instruction": follows_constraint(answer, example.constraint),
         "polite": not any(_has_word(text, p) for p in RUDE_PHRASES),
-        "concise": len(answer.split()) <= MAX_WORDS and len(sentences) == len(set(sentences)),
+        "concise": len(answer.split()) <= MAX_WORDS
+        and len(sentences) == len(set(sentences)),
     }
     score = sum(WEIGHTS[r] for r, ok in rules.items() if ok) / sum(WEIGHTS.values())
     return Verdict(score, rules)

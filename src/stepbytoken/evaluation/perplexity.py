@@ -18,7 +18,9 @@ __all__ = ["token_probs", "perplexity"]
 
 
 @torch.no_grad()
-def token_probs(model: LanguageModel, ids: Sequence[int], *, chunk: int = 4096) -> torch.Tensor:
+def token_probs(
+    model: LanguageModel, ids: Sequence[int], *, chunk: int = 4096
+) -> torch.Tensor:
     """Probability the model gives each of ``ids[1:]``, given the tokens before it.
 
     Positions are scored ``chunk`` at a time; each forward pass also reads the
@@ -71,7 +73,8 @@ def token_probs(model: LanguageModel, ids: Sequence[int], *, chunk: int = 4096) 
             lo = 0 if model.block_size is None else max(start - model.block_size + 1, 0)
             window = idx[lo : start + chunk]
             logits, _ = model(window[None])
-            probs = torch.softmax(logits[0, start - lo :], dim=-1)  # predictions for start+1...
+            # predictions for start+1...
+            probs = torch.softmax(logits[0, start - lo :], dim=-1)
             targets = idx[start + 1 : start + 1 + chunk]
             out.append(probs[: targets.numel()].gather(1, targets[:, None])[:, 0])
     return torch.cat(out)

@@ -104,13 +104,20 @@ def preference_pairs(
     for i, kind in enumerate(kinds):
         count = n // len(kinds) + (i < n % len(kinds))
         examples = make_examples(
-            world, kind, count, split=split, templates=templates, seed=seed, entities=entities
+            world,
+            kind,
+            count,
+            split=split,
+            templates=templates,
+            seed=seed,
+            entities=entities,
         )
         for example in examples:
             flaw = rng.choice(applicable_flaws(example))
             worse = flawed_answer(example, flaw, rng, _pool(entities, example))
             answers = [(example.final, judge(example)), (worse, judge(example, worse))]
-            answers.sort(key=lambda a: a[1].score, reverse=True)  # stable: ties keep the order
+            # stable: ties keep the order
+            answers.sort(key=lambda a: a[1].score, reverse=True)
             (chosen, good), (rejected, bad) = answers
             pairs.append(PreferencePair(example, chosen, rejected, flaw, good, bad))
     return pairs

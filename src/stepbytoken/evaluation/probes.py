@@ -69,10 +69,14 @@ class PronounCase:
 def _check_cases(cases: object) -> None:
     """Raise unless ``cases`` is a list of :class:`PronounCase`."""
     if isinstance(cases, (str, bytes)) or not isinstance(cases, Sequence):
-        raise TypeError(f"cases must be a list of PronounCase, got {type(cases).__name__}")
+        raise TypeError(
+            f"cases must be a list of PronounCase, got {type(cases).__name__}"
+        )
     for i, case in enumerate(cases):
         if not isinstance(case, PronounCase):
-            raise TypeError(f"cases[{i}] must be a PronounCase, got {type(case).__name__}")
+            raise TypeError(
+                f"cases[{i}] must be a PronounCase, got {type(case).__name__}"
+            )
 
 
 def pronoun_cases(
@@ -122,7 +126,9 @@ def pronoun_cases(
     stories = check_strings("stories", stories)
     check_instance("tokenizer", tokenizer, BPETokenizer)
     if not isinstance(genders, Mapping):
-        raise TypeError(f"genders must be a mapping name -> gender, got {type(genders).__name__}")
+        raise TypeError(
+            f"genders must be a mapping name -> gender, got {type(genders).__name__}"
+        )
     check_strings("genders", list(genders))
     check_str("prefix", prefix)
     if not genders:
@@ -141,7 +147,11 @@ def pronoun_cases(
             before = [(s, e, who) for s, e, who in mentions if e <= p.start()]
             referents = {who for _, _, who in before if genders[who] == gender}
             query = [t for t, (s, e) in enumerate(spans) if s <= p.start() < e]
-            if len(referents) != 1 or len({genders[w] for _, _, w in before}) < 2 or not query:
+            if (
+                len(referents) != 1
+                or len({genders[w] for _, _, w in before}) < 2
+                or not query
+            ):
                 continue  # an easy case, or the pronoun lies past the context window
             referent = referents.pop()
             targets = tuple(
@@ -292,7 +302,8 @@ def probe_heads(
         raise ValueError("cases must hold at least one PronounCase")
     by_story = stories_of(cases)
     needed = {ids: 1 + max(cases[n].query for n in ns) for ids, ns in by_story.items()}
-    order = sorted(by_story, key=needed.__getitem__)  # similar lengths together: less padding
+    # similar lengths together: less padding
+    order = sorted(by_story, key=needed.__getitem__)
     L, H = model.config.n_layer, model.config.n_head
     strongest = torch.empty(len(cases), L, H, dtype=torch.long)
     previous_weight, previous_top = torch.zeros(L, H), torch.zeros(L, H)
@@ -304,7 +315,8 @@ def probe_heads(
         for k, ids in enumerate(chunk):
             for n in by_story[ids]:
                 q = cases[n].query
-                strongest[n] = maps[k, :, :, q, :q].argmax(dim=-1)  # (L, H): strongest earlier
+                # (L, H): strongest earlier
+                strongest[n] = maps[k, :, :, q, :q].argmax(dim=-1)
         # attention to the previous token, over real queries after the first token
         real = idx != pad_id  # (b, T)
         weight, top, uniform = previous_token_share(maps, real)  # means over this batch
@@ -400,8 +412,13 @@ def prefers_right_pronoun(
     asked = [c for c in cases if c.ids[c.query] in other]
     if not asked:
         raise ValueError("none of the cases has a one-token she/he/She/He pronoun")
-    logits, _ = model(pad_batch([c.ids[: c.query] for c in asked], pad_id))  # (n, T, vocab)
-    before = [logits[n, c.query - 1] for n, c in enumerate(asked)]  # just before the pronoun
+    # (n, T, vocab)
+    logits, _ = model(pad_batch([c.ids[: c.query] for c in asked], pad_id))
+    # just before the pronoun
+    before = [logits[n, c.query - 1] for n, c in enumerate(asked)]
     return torch.tensor(
-        [p[c.ids[c.query]] > p[other[c.ids[c.query]]] for p, c in zip(before, asked, strict=True)]
+        [
+            p[c.ids[c.query]] > p[other[c.ids[c.query]]]
+            for p, c in zip(before, asked, strict=True)
+        ]
     )

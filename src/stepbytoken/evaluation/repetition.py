@@ -68,7 +68,9 @@ def copy_probabilities(
     if not prefix or not phrase:
         raise ValueError("prefix and phrase must each hold at least one token id")
     if model.block_size is None:
-        raise ValueError("model must have a block_size: it sets how many copies are written")
+        raise ValueError(
+            "model must have a block_size: it sets how many copies are written"
+        )
     copies = (model.block_size - len(prefix)) // len(phrase)
     if copies < 1:
         raise ValueError(
@@ -80,7 +82,9 @@ def copy_probabilities(
     return log_probs.view(copies, len(phrase)).mean(dim=1).exp().numpy()
 
 
-def copy_trend(probs: Sequence[float], *, min_gain: float = 0.1, tolerance: float = 0.1) -> str:
+def copy_trend(
+    probs: Sequence[float], *, min_gain: float = 0.1, tolerance: float = 0.1
+) -> str:
     """Name the shape of a phrase's copy probabilities (from :func:`copy_probabilities`).
 
     The rules, in order, with ``p1`` the first copy's probability:
@@ -127,8 +131,12 @@ def copy_trend(probs: Sequence[float], *, min_gain: float = 0.1, tolerance: floa
 
     Introduced in chapter 7.
     """
-    min_gain = check_float("min_gain", min_gain, minimum=0, maximum=1, open_minimum=True)
-    tolerance = check_float("tolerance", tolerance, minimum=0, maximum=1, open_maximum=True)
+    min_gain = check_float(
+        "min_gain", min_gain, minimum=0, maximum=1, open_minimum=True
+    )
+    tolerance = check_float(
+        "tolerance", tolerance, minimum=0, maximum=1, open_maximum=True
+    )
     p = np.asarray(probs, dtype=float)
     if p.ndim != 1 or p.size < 2:
         raise ValueError(f"probs must hold at least 2 copies, got shape {p.shape}")
@@ -222,13 +230,18 @@ def find_loop(ids: Sequence[int] | torch.Tensor, *, min_turns: int = 2) -> Loop 
             raise TypeError("ids must be a 1-D tensor of token ids or a list of ints")
         ids = ids.tolist()
     if isinstance(ids, str) or not isinstance(ids, Sequence):
-        raise TypeError(f"ids must be a sequence of token ids, got {type(ids).__name__}")
-    if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in ids):
+        raise TypeError(
+            f"ids must be a sequence of token ids, got {type(ids).__name__}"
+        )
+    if not all(
+        isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in ids
+    ):
         raise TypeError("ids must hold int token ids")
     n, best = len(ids), None
     for period in range(1, n // min_turns + 1):
         i = n - period - 1
-        while i >= 0 and ids[i] == ids[i + period]:  # extend the periodic tail backwards
+        # extend the periodic tail backwards
+        while i >= 0 and ids[i] == ids[i + period]:
             i -= 1
         start = i + 1
         if n - start >= min_turns * period and (best is None or start < best.start):

@@ -15,7 +15,13 @@ from collections.abc import Collection, Iterable, Sequence
 import torch
 from torch import nn
 
-from stepbytoken.checks import check_instance, check_int, check_ints, check_str, check_strings
+from stepbytoken.checks import (
+    check_instance,
+    check_int,
+    check_ints,
+    check_str,
+    check_strings,
+)
 from stepbytoken.generation import generate
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world import words
@@ -85,7 +91,9 @@ class SampleRecorder:
     ) -> None:
         check_instance("tokenizer", tokenizer, BPETokenizer)
         check_str("prompt", prompt, allow_empty=False)
-        self.steps = set(check_ints("steps", list(_iterable("steps", steps)), minimum=0))
+        self.steps = set(
+            check_ints("steps", list(_iterable("steps", steps)), minimum=0)
+        )
         self.max_new_tokens = check_int("max_new_tokens", max_new_tokens, minimum=1)
         n_samples = check_int("n_samples", n_samples, minimum=1)
         self.seed = check_int("seed", seed)
@@ -102,7 +110,9 @@ class SampleRecorder:
         if check_int("step", step, minimum=0) in self.steps:
             out = generate(model, self.prompt_ids, self.max_new_tokens, seed=self.seed)
             start = self.prompt_ids.shape[1]
-            self.samples[step] = [self.tokenizer.decode(row[start:].tolist()) for row in out]
+            self.samples[step] = [
+                self.tokenizer.decode(row[start:].tolist()) for row in out
+            ]
 
 
 def real_word_share(texts: Iterable[str], known: Collection[str]) -> float:
@@ -129,7 +139,9 @@ def real_word_share(texts: Iterable[str], known: Collection[str]) -> float:
     """
     texts = check_strings("texts", texts)
     if isinstance(known, (str, bytes)) or not isinstance(known, Collection):
-        raise TypeError(f"known must be a collection of words (a set), got {type(known).__name__}")
+        raise TypeError(
+            f"known must be a collection of words (a set), got {type(known).__name__}"
+        )
     if not all(isinstance(word, str) for word in known):
         raise TypeError("known must hold words (str) only")
     found = [w for text in texts for w in words(text)]

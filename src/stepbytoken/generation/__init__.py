@@ -10,7 +10,12 @@ from stepbytoken.generation.filters import (
     top_k_filter,
     top_p_filter,
 )
-from stepbytoken.generation.generate import GenerationStep, generate, generation_steps, stream
+from stepbytoken.generation.generate import (
+    GenerationStep,
+    generate,
+    generation_steps,
+    stream,
+)
 from stepbytoken.generation.sampler import draw, resolve_generator, sample_next
 
 __all__ = [

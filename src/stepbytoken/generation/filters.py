@@ -53,7 +53,9 @@ def check_logits(logits: object) -> torch.Tensor:
     if torch.isnan(logits).any():
         raise ValueError("logits must not contain NaN")
     if logits.numel() and not torch.isfinite(logits.max(dim=-1).values).all():
-        raise ValueError("each row of logits needs a finite maximum (no +inf, not all -inf)")
+        raise ValueError(
+            "each row of logits needs a finite maximum (no +inf, not all -inf)"
+        )
     return logits
 
 
@@ -134,9 +136,10 @@ def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
 
 
 def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
-    """Keep the ``k`` highest logits on the last dimension and set all the others to ``-inf``.
+    """Keep the ``k`` highest logits of the last dimension; set the others to ``-inf``.
 
-    Exactly ``k`` tokens survive (all if ``k >= vocab_size``); ties go to the lower token id.
+    Exactly ``k`` tokens survive (all if ``k >= vocab_size``); ties go to the lower
+    token id.
 
     Introduced in chapter 7.
 
@@ -168,18 +171,18 @@ def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
     k = check_int("top_k", k, minimum=1)
     if k >= logits.shape[-1]:
         return logits.clone()
-    # A stable descending sort keeps equal logits in id order, which is the tie rule above.
+    # A stable descending sort keeps equal logits in id order (the tie rule above).
     order = torch.sort(logits, dim=-1, descending=True, stable=True).indices  # (..., V)
     keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, order[..., :k], True)
     return logits.masked_fill(~keep, float("-inf"))
 
 
 def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
-    """Keep the nucleus: the fewest most likely tokens whose probability adds up to >= ``p``.
+    """The nucleus: the fewest most likely tokens whose probabilities sum to >= ``p``.
 
-    The most likely token always survives, ``p = 1`` keeps every token, and ties go to the
-    lower token id. The probabilities are the softmax of ``logits`` as given, so apply the
-    temperature first for the nucleus of the tempered distribution.
+    The most likely token always survives, ``p = 1`` keeps every token, and ties go to
+    the lower token id. The probabilities are the softmax of ``logits`` as given, so
+    apply the temperature first for the nucleus of the tempered distribution.
 
     Introduced in chapter 7.
 
@@ -212,14 +215,19 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
     p = check_float("top_p", p, minimum=0, maximum=1, open_minimum=True)
     if p == 1.0:
         return logits.clone()
-    sorted_logits, order = torch.sort(logits, dim=-1, descending=True, stable=True)  # (..., V)
-    sorted_probs = torch.softmax(sorted_logits.double(), dim=-1)  # float64: exact-ish sums
+    # both (..., V)
+    sorted_logits, order = torch.sort(logits, dim=-1, descending=True, stable=True)
+    # float64: exact-ish sums
+    sorted_probs = torch.softmax(sorted_logits.double(), dim=-1)
     cumulative = torch.cumsum(sorted_probs, dim=-1)
-    # Mass of the tokens strictly before each one: a token is needed while that is still < p.
-    mass_before = torch.cat([torch.zeros_like(cumulative[..., :1]), cumulative[..., :-1]], -1)
+    # Mass of the tokens strictly before each one: a token is needed while it is < p.
+    mass_before = torch.cat(
+        [torch.zeros_like(cumulative[..., :1]), cumulative[..., :-1]], -1
+    )
     keep_sorted = mass_before < p
     keep_sorted[..., 0] = True  # the most likely token always survives
-    keep = torch.zeros_like(keep_sorted).scatter_(-1, order, keep_sorted)  # back to id order
+    # back to id order
+    keep = torch.zeros_like(keep_sorted).scatter_(-1, order, keep_sorted)
     return logits.masked_fill(~keep, float("-inf"))
 
 
@@ -233,7 +241,8 @@ def next_token_distribution(
     """The probabilities a sampler draws the next token from.
 
     Applies the temperature, the top-k filter, the top-p filter (on the tempered, top-k
-    filtered distribution), then a softmax. With the defaults: the softmax of ``logits``.
+    filtered distribution), then a softmax. With the defaults: the softmax of
+    ``logits``.
 
     Introduced in chapter 7.
 
@@ -251,7 +260,8 @@ def next_token_distribution(
     Returns
     -------
     torch.Tensor
-        ``probs`` of the shape of ``logits``, rows summing to 1, zero for removed tokens.
+        ``probs`` of the shape of ``logits``, rows summing to 1, zero for removed
+        tokens.
 
     Raises
     ------
@@ -269,8 +279,8 @@ def next_token_distribution(
     logits = check_logits(logits)
     temperature, top_k, top_p = check_sampler(temperature, top_k, top_p)
     row_max = logits.max(dim=-1, keepdim=True).values  # (..., 1), finite (check_logits)
-    # Shifting by the maximum leaves the softmax unchanged and keeps tiny temperatures from
-    # overflowing: the best token sits at 0 and the others go towards -inf.
+    # Shifting by the maximum leaves the softmax unchanged and keeps tiny temperatures
+    # from overflowing: the best token sits at 0 and the others go towards -inf.
     logits = apply_temperature(logits - row_max, temperature)
     if top_k is not None:
         logits = top_k_filter(logits, top_k)

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 import torch
 
 from stepbytoken.checks import check_bool, check_int, check_tensor, check_token_ids
-from stepbytoken.generation.filters import check_logits, check_sampler, next_token_distribution
+from stepbytoken.generation.filters import (
+    check_logits,
+    check_sampler,
+    next_token_distribution,
+)
 from stepbytoken.generation.sampler import draw, resolve_generator
 from stepbytoken.nn.interface import (
     LanguageModel,
@@ -66,8 +70,12 @@ def _prepare(
     greedy = check_bool("greedy", greedy)
     if not isinstance(idx, torch.Tensor):
         if not isinstance(idx, Sequence) or isinstance(idx, (str, bytes)):
-            raise TypeError(f"idx must be a tensor or a sequence of ints, got {type(idx).__name__}")
-        idx = torch.tensor([check_int(f"idx[{i}]", t) for i, t in enumerate(idx)], dtype=torch.long)
+            raise TypeError(
+                f"idx must be a tensor or a sequence of ints, got {type(idx).__name__}"
+            )
+        idx = torch.tensor(
+            [check_int(f"idx[{i}]", t) for i, t in enumerate(idx)], dtype=torch.long
+        )
     check_tensor("idx", idx, dims=(1, 2), integer=True)
     vocab_size = getattr(model, "vocab_size", None)
     if isinstance(vocab_size, int):
@@ -76,7 +84,9 @@ def _prepare(
     device = idx.device
     idx = idx.long().reshape(1, -1) if single else idx.long()  # (B, T)
     if idx.shape[1] == 0 or idx.shape[0] == 0:
-        raise ValueError(f"idx must hold at least one token per row, got {tuple(idx.shape)}")
+        raise ValueError(
+            f"idx must hold at least one token per row, got {tuple(idx.shape)}"
+        )
     temperature, top_k, top_p = check_sampler(temperature, top_k, top_p)
     if block_size is None:
         block_size = model.block_size
@@ -89,8 +99,12 @@ def _prepare(
         top_p=top_p,
         greedy=bool(greedy),
         generator=None if greedy else resolve_generator(seed, generator),
-        stop_token=None if stop_token is None else check_int("stop_token", stop_token, minimum=0),
-        block_size=None if block_size is None else check_int("block_size", block_size, minimum=1),
+        stop_token=None
+        if stop_token is None
+        else check_int("stop_token", stop_token, minimum=0),
+        block_size=None
+        if block_size is None
+        else check_int("block_size", block_size, minimum=1),
     )
     if greedy:
         resolve_generator(seed, generator)  # checked, unused
@@ -102,7 +116,9 @@ def _prepare(
     return run, single, device
 
 
-def _decode(run: _Decoding) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+def _decode(
+    run: _Decoding,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     """The generation loop: yields ``(idx, logits, idx_next)`` at every step.
 
     ``idx`` (B, T) is the sequence so far, ``logits`` (B, V) the scores for the next token
@@ -112,7 +128,8 @@ def _decode(run: _Decoding) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.
     idx = run.idx
     finished = torch.zeros(idx.shape[0], dtype=torch.bool, device=idx.device)  # (B,)
     for _ in range(run.max_new_tokens):
-        idx_cond = idx if run.block_size is None else idx[:, -run.block_size :]  # (B, <= bs)
+        # (B, <= bs)
+        idx_cond = idx if run.block_size is None else idx[:, -run.block_size :]
         with eval_mode(run.model), torch.no_grad():
             logits, _ = run.model(idx_cond)  # (B, T, V)
         if logits.dim() != 3 or logits.shape[0] != len(idx_cond):

@@ -8,12 +8,18 @@ from __future__ import annotations
 import torch
 
 from stepbytoken.checks import check_bool, check_int, check_tensor
-from stepbytoken.generation.filters import check_logits, check_sampler, next_token_distribution
+from stepbytoken.generation.filters import (
+    check_logits,
+    check_sampler,
+    next_token_distribution,
+)
 
 __all__ = ["draw", "resolve_generator", "sample_next"]
 
 
-def resolve_generator(seed: int | None, generator: torch.Generator | None) -> torch.Generator:
+def resolve_generator(
+    seed: int | None, generator: torch.Generator | None
+) -> torch.Generator:
     """Return the generator given, a fresh one seeded with ``seed``, or one seeded by the OS.
 
     Never the global random state. Raises ``ValueError`` if both are given.
@@ -55,9 +61,13 @@ def draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """
     check_tensor("probs", probs, integer=False)
     if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        raise TypeError(
+            f"generator must be a torch.Generator, got {type(generator).__name__}"
+        )
     if probs.dim() == 0 or probs.shape[-1] == 0 or probs.numel() == 0:
-        raise ValueError(f"probs must have shape (..., V) with V >= 1, got {tuple(probs.shape)}")
+        raise ValueError(
+            f"probs must have shape (..., V) with V >= 1, got {tuple(probs.shape)}"
+        )
     if not bool(torch.isfinite(probs).all()) or bool((probs < 0).any()):
         raise ValueError("probs must be finite and >= 0")
     if not bool((probs.sum(dim=-1) > 0).all()):
@@ -118,5 +128,7 @@ def sample_next(
         check_sampler(temperature, top_k, top_p)
         resolve_generator(seed, generator)  # still check the arguments
         return logits.argmax(dim=-1)
-    probs = next_token_distribution(logits, temperature=temperature, top_k=top_k, top_p=top_p)
+    probs = next_token_distribution(
+        logits, temperature=temperature, top_k=top_k, top_p=top_p
+    )
     return draw(probs, resolve_generator(seed, generator))

@@ -18,7 +18,11 @@ from stepbytoken.nn.interface import (
 from stepbytoken.nn.mlp_lm import MLPLanguageModel
 from stepbytoken.nn.ngram import SMOOTHINGS, NGramModel
 from stepbytoken.nn.norms import NORMS, RMSNorm, make_norm
-from stepbytoken.nn.parameters import count_parameters, parameter_breakdown, parameter_count
+from stepbytoken.nn.parameters import (
+    count_parameters,
+    parameter_breakdown,
+    parameter_count,
+)
 from stepbytoken.nn.positions import POSITIONS, RotaryEmbedding, sinusoidal_positions
 from stepbytoken.nn.vocab_resize import grow_vocab
 from stepbytoken.nn.word2vec import sgns_grads, sgns_loss, skipgram_pairs

@@ -57,10 +57,13 @@ def causal_mask(T: int, *, device: torch.device | str | None = None) -> Tensor:
     """
     check_int("T", T, minimum=1)
     if device is not None and not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a torch.device, str or None, got {type(device).__name__}")
+        raise TypeError(
+            f"device must be a torch.device, str or None, got {type(device).__name__}"
+        )
     try:
         return torch.ones(T, T, dtype=torch.bool, device=device).tril()
-    except (RuntimeError, AssertionError) as err:  # torch asserts on a device it was built without
+    # torch asserts on a device it was built without
+    except (RuntimeError, AssertionError) as err:
         raise ValueError(f"device {device!r} is not available: {err}") from None
 
 
@@ -146,11 +149,14 @@ def scaled_dot_product_attention(
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
     elif isinstance(scale, bool) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"scale must be a real number or None, got {type(scale).__name__}")
+        raise TypeError(
+            f"scale must be a real number or None, got {type(scale).__name__}"
+        )
     else:
         scale = check_float("scale", scale)
 
-    scores = (q @ k.transpose(-2, -1)) * scale  # (..., T_q, d) @ (..., d, T_k) -> (..., T_q, T_k)
+    # (..., T_q, d) @ (..., d, T_k) -> (..., T_q, T_k)
+    scores = (q @ k.transpose(-2, -1)) * scale
 
     if mask is not None:
         check_tensor("mask", mask)
@@ -160,23 +166,27 @@ def scaled_dot_product_attention(
             fits = False
         if not fits:
             raise ValueError(
-                f"mask of shape {tuple(mask.shape)} does not broadcast to the attention scores "
-                f"of shape {tuple(scores.shape)} (..., T_q, T_k)"
+                f"mask of shape {tuple(mask.shape)} does not broadcast to the "
+                f"attention scores of shape {tuple(scores.shape)} (..., T_q, T_k)"
             )
         if mask.dtype == torch.bool:
             scores = scores.masked_fill(~mask, float("-inf"))
         elif mask.is_floating_point():
             scores = scores + mask
         else:
-            raise TypeError(f"mask must be a bool or floating-point tensor, got {mask.dtype}")
+            raise TypeError(
+                f"mask must be a bool or floating-point tensor, got {mask.dtype}"
+            )
     if causal:
-        allowed = causal_mask(T_q, device=scores.device)  # (T_q, T_k), broadcasts over (...)
+        # (T_q, T_k), broadcasts over (...)
+        allowed = causal_mask(T_q, device=scores.device)
         scores = scores.masked_fill(~allowed, float("-inf"))
 
     if T_k == 0 or bool(torch.isneginf(scores).all(dim=-1).any()):
         raise ValueError(
-            "every query needs at least one key it may attend to: the mask leaves a row of "
-            "the attention scores with no allowed key (all False or -inf), whose softmax is 0 / 0"
+            "every query needs at least one key it may attend to: the mask leaves a row "
+            "of the attention scores with no allowed key (all False or -inf), whose "
+            "softmax is 0 / 0"
         )
     weights = torch.softmax(scores, dim=-1)  # (..., T_q, T_k), rows sum to 1
     output = weights @ v  # (..., T_q, T_k) @ (..., T_k, d_v) -> (..., T_q, d_v)
@@ -250,17 +260,23 @@ class MultiHeadAttention(nn.Module):
                     f"rope.d_head must equal d_model // n_head = {d_model // n_head}, "
                     f"got {rope.d_head}"
                 )
-        self.dropout = check_float("dropout", dropout, minimum=0, maximum=1, open_maximum=True)
+        self.dropout = check_float(
+            "dropout", dropout, minimum=0, maximum=1, open_maximum=True
+        )
         self.d_model = d_model
         self.n_head = n_head
         self.d_head = d_model // n_head
-        self.c_attn = nn.Linear(d_model, 3 * d_model, bias=bias)  # q, k, v in one matmul
-        self.c_proj = nn.Linear(d_model, d_model, bias=bias)  # mixes the heads back together
+        # q, k, v in one matmul
+        self.c_attn = nn.Linear(d_model, 3 * d_model, bias=bias)
+        # mixes the heads back together
+        self.c_proj = nn.Linear(d_model, d_model, bias=bias)
         self.rope = rope
         self.attn_dropout = nn.Dropout(dropout)
         self.resid_dropout = nn.Dropout(dropout)
 
-    def forward(self, x: Tensor, return_weights: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    def forward(
+        self, x: Tensor, return_weights: bool = False
+    ) -> Tensor | tuple[Tensor, Tensor]:
         """Attend causally over ``x`` ``(B, T, d_model)``; also return the weights if asked.
 
         With ``return_weights=True`` the result is ``(output, weights)``, the weights having
@@ -274,8 +290,10 @@ class MultiHeadAttention(nn.Module):
             )
         return_weights = check_bool("return_weights", return_weights)
         B, T, C = x.shape
-        q, k, v = self.c_attn(x).split(self.d_model, dim=2)  # (B, T, 3C) -> 3 x (B, T, C)
-        # split channels into heads: (B, T, C) -> (B, T, n_head, d_head) -> (B, n_head, T, d_head)
+        # (B, T, 3C) -> 3 x (B, T, C)
+        q, k, v = self.c_attn(x).split(self.d_model, dim=2)
+        # split channels into heads:
+        # (B, T, C) -> (B, T, n_head, d_head) -> (B, n_head, T, d_head)
         q = q.view(B, T, self.n_head, self.d_head).transpose(1, 2)
         k = k.view(B, T, self.n_head, self.d_head).transpose(1, 2)
         v = v.view(B, T, self.n_head, self.d_head).transpose(1, 2)
@@ -289,7 +307,11 @@ class MultiHeadAttention(nn.Module):
                 y = self.attn_dropout(weights) @ v
         else:
             y = F.scaled_dot_product_attention(
-                q, k, v, dropout_p=self.dropout if self.training else 0.0, is_causal=True
+                q,
+                k,
+                v,
+                dropout_p=self.dropout if self.training else 0.0,
+                is_causal=True,
             )
         # y: (B, n_head, T, d_head); put the heads side by side again -> (B, T, C)
         y = y.transpose(1, 2).contiguous().view(B, T, C)

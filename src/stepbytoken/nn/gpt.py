@@ -98,7 +98,14 @@ class GPTConfig:
     def __post_init__(self) -> None:
         if self.d_ff is None:
             self.d_ff = 4 * self.d_model if isinstance(self.d_model, int) else self.d_ff
-        for name in ("vocab_size", "block_size", "n_layer", "n_head", "d_model", "d_ff"):
+        for name in (
+            "vocab_size",
+            "block_size",
+            "n_layer",
+            "n_head",
+            "d_model",
+            "d_ff",
+        ):
             check_int(name, getattr(self, name), minimum=1)
         if self.d_model % self.n_head != 0:
             raise ValueError(
@@ -133,7 +140,9 @@ class GPTConfig:
         >>> config.vocab_size, config.block_size, config.n_layer, config.d_model
         (50257, 256, 12, 768)
         """
-        fields = dict(vocab_size=50257, block_size=1024, n_layer=12, n_head=12, d_model=768)
+        fields = dict(
+            vocab_size=50257, block_size=1024, n_layer=12, n_head=12, d_model=768
+        )
         fields.update(overrides)
         return cls(**fields)  # type: ignore[arg-type]
 
@@ -161,7 +170,9 @@ class MLP(nn.Module):
     torch.Size([2, 3, 8])
     """
 
-    def __init__(self, d_model: int, d_ff: int, bias: bool = True, dropout: float = 0.0) -> None:
+    def __init__(
+        self, d_model: int, d_ff: int, bias: bool = True, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         _check_ffn(d_model, d_ff, bias, dropout)
         self.c_fc = nn.Linear(d_model, d_ff, bias=bias)
@@ -197,7 +208,9 @@ class SwiGLU(nn.Module):
     480
     """
 
-    def __init__(self, d_model: int, d_ff: int, bias: bool = True, dropout: float = 0.0) -> None:
+    def __init__(
+        self, d_model: int, d_ff: int, bias: bool = True, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         _check_ffn(d_model, d_ff, bias, dropout)
         self.c_gate = nn.Linear(d_model, d_ff, bias=bias)  # W1, through the SiLU
@@ -214,7 +227,9 @@ class SwiGLU(nn.Module):
 
 def _make_norm(config: GPTConfig) -> nn.Module:
     """The norm layer that ``config`` asks for (an identity when norms are switched off)."""
-    return make_norm(config.norm if config.use_norm else None, config.d_model, bias=config.bias)
+    return make_norm(
+        config.norm if config.use_norm else None, config.d_model, bias=config.bias
+    )
 
 
 class Block(nn.Module):
@@ -236,20 +251,30 @@ class Block(nn.Module):
         if not isinstance(config, GPTConfig):
             raise TypeError(f"config must be a GPTConfig, got {type(config).__name__}")
         if rope is not None and not isinstance(rope, RotaryEmbedding):
-            raise TypeError(f"rope must be a RotaryEmbedding or None, got {type(rope).__name__}")
+            raise TypeError(
+                f"rope must be a RotaryEmbedding or None, got {type(rope).__name__}"
+            )
         self.d_model = config.d_model
         self.residual = config.residual
         self.norm_1 = _make_norm(config)
         self.attn = MultiHeadAttention(
-            config.d_model, config.n_head, bias=config.bias, rope=rope, dropout=config.dropout
+            config.d_model,
+            config.n_head,
+            bias=config.bias,
+            rope=rope,
+            dropout=config.dropout,
         )
         self.norm_2 = _make_norm(config)
         assert config.d_ff is not None  # set by GPTConfig.__post_init__
         mlp = SwiGLU if config.mlp == "swiglu" else MLP
-        self.mlp = mlp(config.d_model, config.d_ff, bias=config.bias, dropout=config.dropout)
+        self.mlp = mlp(
+            config.d_model, config.d_ff, bias=config.bias, dropout=config.dropout
+        )
 
-    def forward(self, x: Tensor, return_weights: bool = False) -> Tensor | tuple[Tensor, Tensor]:
-        """Run the block on ``x`` ``(B, T, d_model)``; ``(x, weights)`` if ``return_weights``."""
+    def forward(
+        self, x: Tensor, return_weights: bool = False
+    ) -> Tensor | tuple[Tensor, Tensor]:
+        """The block on ``x`` ``(B, T, d_model)``; ``(x, weights)`` with the weights."""
         check_features("x", x, self.d_model, dims=3)
         return_weights = check_bool("return_weights", return_weights)
         weights = None
@@ -309,7 +334,8 @@ class GPT(nn.Module):
         # nn.Linear and nn.Embedding draw default weights from the global generator; build them
         # inside fork_rng so that state is restored, then overwrite them in _init_weights.
         with torch.random.fork_rng(devices=[]):
-            self.wte = nn.Embedding(config.vocab_size, config.d_model)  # token embedding
+            # token embedding
+            self.wte = nn.Embedding(config.vocab_size, config.d_model)
             self.wpe: nn.Embedding | None = None
             rope = None
             if config.positions == "learned":
@@ -320,7 +346,9 @@ class GPT(nn.Module):
             else:  # "rope": one table of rotations shared by every block
                 rope = RotaryEmbedding(config.d_head, config.block_size)
             self.drop = nn.Dropout(config.dropout)
-            self.blocks = nn.ModuleList([Block(config, rope) for _ in range(config.n_layer)])
+            self.blocks = nn.ModuleList(
+                [Block(config, rope) for _ in range(config.n_layer)]
+            )
             self.norm_f = _make_norm(config)
             self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
         if config.tie_weights:
@@ -358,7 +386,9 @@ class GPT(nn.Module):
         check_tensor("idx", idx, dims=2, integer=True)
         B, T = idx.shape
         if T == 0 or B == 0:
-            raise ValueError(f"idx must have at least one sequence and one token, got {(B, T)}")
+            raise ValueError(
+                f"idx must have at least one sequence and one token, got {(B, T)}"
+            )
         if T > self.config.block_size:
             raise ValueError(
                 f"sequence length {T} is longer than block_size={self.config.block_size}; "
@@ -372,7 +402,9 @@ class GPT(nn.Module):
             x = x + self.pos_sinusoid[:T].to(x.dtype)
         return self.drop(x)
 
-    def forward(self, idx: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+    def forward(
+        self, idx: Tensor, targets: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
         """Return next-token logits ``(B, T, vocab_size)`` and, given targets, the mean loss.
 
         ``targets`` has the shape of ``idx``; entries equal to ``-1`` are left out of the
@@ -391,7 +423,9 @@ class GPT(nn.Module):
         loss = None
         if targets is not None:
             loss = F.cross_entropy(
-                logits.view(-1, logits.size(-1)), targets.reshape(-1).long(), ignore_index=-1
+                logits.view(-1, logits.size(-1)),
+                targets.reshape(-1).long(),
+                ignore_index=-1,
             )
         return logits, loss
 
@@ -417,7 +451,9 @@ class GPT(nn.Module):
             maps.append(weights)
         return maps
 
-    def hidden_states(self, idx: Tensor, include_embeddings: bool = False) -> list[Tensor]:
+    def hidden_states(
+        self, idx: Tensor, include_embeddings: bool = False
+    ) -> list[Tensor]:
         """Return the residual stream after each block (before the final norm), ``(B, T, C)`` each.
 
         With ``include_embeddings`` the first entry is the input of the first block. Follows

@@ -51,8 +51,10 @@ class LanguageModel(Protocol):
     vocab_size: int
     block_size: int | None
 
-    def __call__(self, idx: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
-        """Next-token logits ``(B, T, vocab_size)`` for ``idx`` ``(B, T)``, and the loss."""
+    def __call__(
+        self, idx: Tensor, targets: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
+        """Logits ``(B, T, vocab_size)`` for ``idx`` ``(B, T)``, and the loss."""
         ...
 
 

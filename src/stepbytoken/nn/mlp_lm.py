@@ -87,8 +87,8 @@ class MLPLanguageModel(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Next-token logits ``(B, T, vocab_size)`` for ``idx`` ``(B, T)``, and the loss.
 
-        ``targets`` as for :meth:`GPT.forward <stepbytoken.nn.gpt.GPT.forward>` (``-1``: left
-        out of the loss).
+        ``targets`` as for :meth:`GPT.forward <stepbytoken.nn.gpt.GPT.forward>` (``-1``:
+        left out of the loss).
         """
         check_tensor("idx", idx, dims=2, integer=True)
         check_token_ids("idx", idx, self.vocab_size)
@@ -96,15 +96,21 @@ class MLPLanguageModel(nn.Module):
             check_targets(targets, idx.shape, self.vocab_size)
         B, T = idx.shape
         if B == 0 or T == 0:
-            raise ValueError(f"idx must have at least one sequence and one token, got {(B, T)}")
+            raise ValueError(
+                f"idx must have at least one sequence and one token, got {(B, T)}"
+            )
         idx = idx.long()
-        padded = F.pad(idx, (self.context - 1, 0), value=self.pad_id)  # (B, context - 1 + T)
-        windows = padded.unfold(1, self.context, 1)  # (B, T, context): idx[t-context+1 .. t]
+        # (B, context - 1 + T)
+        padded = F.pad(idx, (self.context - 1, 0), value=self.pad_id)
+        # (B, T, context): idx[t-context+1 .. t]
+        windows = padded.unfold(1, self.context, 1)
         x = self.embedding(windows).view(B, T, -1)  # (B, T, context * d_embed)
         logits = self.output(torch.tanh(self.hidden(x)))  # (B, T, vocab_size)
         loss = None
         if targets is not None:
             loss = F.cross_entropy(
-                logits.view(-1, self.vocab_size), targets.reshape(-1).long(), ignore_index=-1
+                logits.view(-1, self.vocab_size),
+                targets.reshape(-1).long(),
+                ignore_index=-1,
             )
         return logits, loss

@@ -83,7 +83,9 @@ class NGramModel:
             raise TypeError(
                 f"lambdas must be a sequence of {order} weights, got {type(lambdas).__name__}"
             )
-        lambdas = [check_float(f"lambdas[{m}]", w, minimum=0) for m, w in enumerate(lambdas)]
+        lambdas = [
+            check_float(f"lambdas[{m}]", w, minimum=0) for m, w in enumerate(lambdas)
+        ]
         if len(lambdas) != order or sum(lambdas) <= 0:
             raise ValueError(
                 f"lambdas must be {order} finite non-negative weights, not all 0, got {lambdas!r}"
@@ -121,7 +123,9 @@ class NGramModel:
                 )
             ids = ids.tolist()
         elif isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
-            raise TypeError(f"{name} must be a sequence of int token ids, got {type(ids).__name__}")
+            raise TypeError(
+                f"{name} must be a sequence of int token ids, got {type(ids).__name__}"
+            )
         out = list(ids)
         if not all(type(i) is int for i in out):  # a fast path for plain ints
             out = [check_int(f"{name}[{t}]", i) for t, i in enumerate(out)]
@@ -145,15 +149,20 @@ class NGramModel:
         ids = self._ids("ids", ids)
         for m in range(self.order):
             # every (m + 1)-gram, counted at once; contexts and tokens keep first-seen order
-            grams = Counter(zip(*(ids[i : len(ids) - m + i] for i in range(m + 1)), strict=True))
+            grams = Counter(
+                zip(*(ids[i : len(ids) - m + i] for i in range(m + 1)), strict=True)
+            )
             counts = self.counts[m]
-            for gram, count in grams.items():  # [0, 1, 0, 1], m = 1: (0,): {1: 2}, (1,): {0: 1}
+            # [0, 1, 0, 1], m = 1: (0,): {1: 2}, (1,): {0: 1}
+            for gram, count in grams.items():
                 counts[gram[:-1]][gram[-1]] += count
         self._n_tokens = sum(self.counts[0][()].values())
         self._totals = [
-            {ctx: sum(c.values()) for ctx, c in counts.items()} for counts in self.counts
+            {ctx: sum(c.values()) for ctx, c in counts.items()}
+            for counts in self.counts
         ]
-        self._unigram = np.full(self.vocab_size, self.k)  # counts + k, for next_token_probs
+        # counts + k, for next_token_probs
+        self._unigram = np.full(self.vocab_size, self.k)
         for token, count in self.counts[0][()].items():
             self._unigram[token] += count
         return self
@@ -199,7 +208,7 @@ class NGramModel:
         return mixture
 
     def prob(self, context: Sequence[int], token: int) -> float:
-        """Probability of one ``token`` after ``context`` (same as ``next_token_probs()[token]``).
+        """Probability of one ``token`` after ``context``: ``next_token_probs()[token]``.
 
         Examples
         --------
@@ -217,10 +226,13 @@ class NGramModel:
             counter = self.counts[len(context)].get(context)
             if not counter:  # an unseen context: k for every token
                 return self.k / (self.k * self.vocab_size)
-            total = self._totals[len(context)][context]  # sum(counter.values()), kept by fit
+            # sum(counter.values()), kept by fit
+            total = self._totals[len(context)][context]
             return (counter[token] + self.k) / (total + self.k * self.vocab_size)
         unigram = self.counts[0][()]
-        p_unigram = (unigram[token] + self.k) / (self._n_tokens + self.k * self.vocab_size)
+        p_unigram = (unigram[token] + self.k) / (
+            self._n_tokens + self.k * self.vocab_size
+        )
         total = self.lambdas[0] * p_unigram
         weight_left = 1.0 - self.lambdas[0]
         for m in range(len(context), 0, -1):
@@ -243,7 +255,10 @@ class NGramModel:
         """
         ids = self._ids("ids", ids)  # checked once, not at every position
         n_ctx = self.order - 1
-        probs = [self._prob(tuple(ids[max(t - n_ctx, 0) : t]), ids[t]) for t in range(1, len(ids))]
+        probs = [
+            self._prob(tuple(ids[max(t - n_ctx, 0) : t]), ids[t])
+            for t in range(1, len(ids))
+        ]
         return np.array(probs, dtype=np.float64)
 
     def __call__(
@@ -266,10 +281,14 @@ class NGramModel:
         logits = torch.empty(len(rows), idx.shape[1], self.vocab_size)
         for b, row in enumerate(rows):
             for t in range(len(row)):
-                logits[b, t] = torch.from_numpy(np.log(self.next_token_probs(row[: t + 1])))
+                logits[b, t] = torch.from_numpy(
+                    np.log(self.next_token_probs(row[: t + 1]))
+                )
         loss = None
         if targets is not None:
             loss = F.cross_entropy(
-                logits.view(-1, self.vocab_size), targets.reshape(-1).long(), ignore_index=-1
+                logits.view(-1, self.vocab_size),
+                targets.reshape(-1).long(),
+                ignore_index=-1,
             )
         return logits, loss

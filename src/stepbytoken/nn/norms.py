@@ -8,7 +8,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from stepbytoken.checks import check_bool, check_choice, check_features, check_float, check_int
+from stepbytoken.checks import (
+    check_bool,
+    check_choice,
+    check_features,
+    check_float,
+    check_int,
+)
 
 __all__ = ["NORMS", "RMSNorm", "make_norm"]
 
@@ -51,7 +57,8 @@ class RMSNorm(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """Normalise ``x`` of shape ``(..., d_model)``; the shape is unchanged."""
         check_features("x", x, self.d_model)
-        rms_inv = torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps)  # (..., 1)
+        # (..., 1)
+        rms_inv = torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps)
         return x * rms_inv * self.weight
 
 

@@ -57,7 +57,8 @@ def parameter_breakdown(config: GPTConfig) -> dict[str, int]:
     F_ = config.d_ff
     assert F_ is not None  # set by GPTConfig.__post_init__
     b = 1 if config.bias else 0
-    widen = 2 if config.mlp == "swiglu" else 1  # SwiGLU widens twice: the gate and the values
+    # SwiGLU widens twice: the gate and the values
+    widen = 2 if config.mlp == "swiglu" else 1
     if not config.use_norm:
         norm = 0
     elif config.norm == "layernorm":

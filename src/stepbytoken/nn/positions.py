@@ -117,8 +117,12 @@ class RotaryEmbedding(nn.Module):
         inv_freq = self.base ** (-2.0 * i / d_head)  # (d_head/2,) radians per position
         pos = torch.arange(block_size, dtype=torch.float64)
         angles = pos[:, None] * inv_freq[None, :]  # (block_size, d_head/2)
-        self.register_buffer("cos", torch.cos(angles).to(torch.float32), persistent=False)
-        self.register_buffer("sin", torch.sin(angles).to(torch.float32), persistent=False)
+        self.register_buffer(
+            "cos", torch.cos(angles).to(torch.float32), persistent=False
+        )
+        self.register_buffer(
+            "sin", torch.sin(angles).to(torch.float32), persistent=False
+        )
 
     def forward(self, x: Tensor, offset: int = 0) -> Tensor:
         """Rotate ``x`` ``(..., T, d_head)``; row ``t`` sits at position ``offset + t``.

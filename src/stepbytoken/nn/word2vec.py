@@ -90,7 +90,9 @@ def _check_sgns(v: object, u_pos: object, u_neg: object) -> None:
         )
 
 
-def sgns_loss(v: torch.Tensor, u_pos: torch.Tensor, u_neg: torch.Tensor) -> torch.Tensor:
+def sgns_loss(
+    v: torch.Tensor, u_pos: torch.Tensor, u_neg: torch.Tensor
+) -> torch.Tensor:
     """Skip-gram negative-sampling loss, summed over a batch.
 
     ``-log sigmoid(v . u_pos) - sum_k log sigmoid(-v . u_neg_k)``: the true context word should
@@ -120,7 +122,8 @@ def sgns_loss(v: torch.Tensor, u_pos: torch.Tensor, u_neg: torch.Tensor) -> torc
     """
     _check_sgns(v, u_pos, u_neg)
     pos = (v * u_pos).sum(-1)  # (B,)
-    neg = torch.bmm(u_neg, v.unsqueeze(-1)).squeeze(-1)  # (B, K, dim) @ (B, dim, 1) -> (B, K)
+    # (B, K, dim) @ (B, dim, 1) -> (B, K)
+    neg = torch.bmm(u_neg, v.unsqueeze(-1)).squeeze(-1)
     return -(F.logsigmoid(pos).sum() + F.logsigmoid(-neg).sum())
 
 
@@ -130,8 +133,8 @@ def sgns_grads(
     """The loss of :func:`sgns_loss` and its gradients, worked out by hand.
 
     With ``s = sigmoid``, the derivative of ``-log s(x)`` is ``s(x) - 1`` and that of
-    ``-log s(-x)`` is ``s(x)``. Call them ``g_pos`` (one per pair) and ``g_neg`` (one per
-    negative word); by the chain rule through the dot products:
+    ``-log s(-x)`` is ``s(x)``. Call them ``g_pos`` (one per pair) and ``g_neg`` (one
+    per negative word); by the chain rule through the dot products:
 
     * ``grad_v = g_pos * u_pos + sum_k g_neg_k * u_neg_k``
     * ``grad_pos = g_pos * v``
@@ -145,11 +148,13 @@ def sgns_grads(
     Returns
     -------
     loss, grad_v, grad_pos, grad_neg : torch.Tensor
-        The summed loss (a scalar) and gradients shaped like ``v``, ``u_pos``, ``u_neg``.
+        The summed loss (a scalar) and gradients shaped like ``v``, ``u_pos`` and
+        ``u_neg``.
 
     Examples
     --------
-    >>> loss, grad_v, _, _ = sgns_grads(torch.zeros(1, 2), torch.ones(1, 2), torch.zeros(1, 3, 2))
+    >>> v, u_pos, u_neg = torch.zeros(1, 2), torch.ones(1, 2), torch.zeros(1, 3, 2)
+    >>> loss, grad_v, _, _ = sgns_grads(v, u_pos, u_neg)
     >>> grad_v  # sigmoid(0) - 1 = -0.5, times u_pos
     tensor([[-0.5000, -0.5000]])
 
@@ -157,11 +162,15 @@ def sgns_grads(
     """
     _check_sgns(v, u_pos, u_neg)
     pos = (v * u_pos).sum(-1)  # (B,)
-    neg = torch.bmm(u_neg, v.unsqueeze(-1)).squeeze(-1)  # (B, K, dim) @ (B, dim, 1) -> (B, K)
+    # (B, K, dim) @ (B, dim, 1) -> (B, K)
+    neg = torch.bmm(u_neg, v.unsqueeze(-1)).squeeze(-1)
     loss = -(F.logsigmoid(pos).sum() + F.logsigmoid(-neg).sum())
     g_pos = torch.sigmoid(pos) - 1.0  # (B,)
     g_neg = torch.sigmoid(neg)  # (B, K)
-    grad_v = g_pos.unsqueeze(-1) * u_pos + torch.bmm(g_neg.unsqueeze(1), u_neg).squeeze(1)
+    grad_v = g_pos.unsqueeze(-1) * u_pos + torch.bmm(g_neg.unsqueeze(1), u_neg).squeeze(
+        1
+    )
     grad_pos = g_pos.unsqueeze(-1) * v  # (B, dim)
-    grad_neg = g_neg.unsqueeze(-1) * v.unsqueeze(1)  # (B, K, 1) * (B, 1, dim) -> (B, K, dim)
+    # (B, K, 1) * (B, 1, dim) -> (B, K, dim)
+    grad_neg = g_neg.unsqueeze(-1) * v.unsqueeze(1)
     return loss, grad_v, grad_pos, grad_neg

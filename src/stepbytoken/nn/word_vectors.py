@@ -15,11 +15,19 @@ from collections.abc import Iterable, Sequence
 import torch
 import torch.nn.functional as F
 
-from stepbytoken.checks import check_float, check_int, check_str, check_strings, check_tensor
+from stepbytoken.checks import (
+    check_float,
+    check_int,
+    check_str,
+    check_strings,
+    check_tensor,
+)
 from stepbytoken.tokenizers import WordVocab
 
 
-def cosine_similarity(u: torch.Tensor, v: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+def cosine_similarity(
+    u: torch.Tensor, v: torch.Tensor, eps: float = 1e-8
+) -> torch.Tensor:
     """Cosine of the angle between vectors, ``u . v / (|u| |v|)``, along the last dimension.
 
     Parameters
@@ -103,7 +111,9 @@ class WordVectors:
             raise TypeError(f"vocab must be a WordVocab, got {type(vocab).__name__}")
         check_tensor("weight", weight, dims=2)
         if not weight.is_floating_point():
-            raise ValueError(f"weight must be a floating tensor, got dtype {weight.dtype}")
+            raise ValueError(
+                f"weight must be a floating tensor, got dtype {weight.dtype}"
+            )
         if weight.shape[0] != len(vocab):
             raise ValueError(
                 f"weight must have shape (vocab_size={len(vocab)}, dim), got {tuple(weight.shape)}"
@@ -157,7 +167,9 @@ class WordVectors:
         except UnknownWordError as err:
             raise UnknownWordError(f"{name}: {err}") from None
         except TypeError:
-            raise TypeError(f"{name} must be a str, got {type(word).__name__}") from None
+            raise TypeError(
+                f"{name} must be a str, got {type(word).__name__}"
+            ) from None
 
     def __getitem__(self, word: str) -> torch.Tensor:
         """The raw vector of ``word``, shape (dim,)."""
@@ -173,7 +185,9 @@ class WordVectors:
         0.707107
         """
         a_row, b_row = self._row("a", a), self._row("b", b)
-        return round(cosine_similarity(self.weight[a_row], self.weight[b_row]).item(), 6)
+        return round(
+            cosine_similarity(self.weight[a_row], self.weight[b_row]).item(), 6
+        )
 
     def nearest(
         self, query: str | torch.Tensor, k: int = 5, exclude: Iterable[str] = ()
@@ -261,7 +275,8 @@ class WordVectors:
         ids = torch.tensor([self._row("words", w) for w in words], dtype=torch.long)
         E = self.vectors
         scores = E[ids] @ E.T  # (n, vocab_size)
-        scores[torch.arange(len(words)), ids] = -math.inf  # a word is not its own neighbour
+        # a word is not its own neighbour
+        scores[torch.arange(len(words)), ids] = -math.inf
         k = min(k, self.vocab_size - 1)
         values, indices = torch.sort(scores, dim=1, descending=True, stable=True)
         return {

@@ -124,22 +124,34 @@ def ablation_settings(vocab_size: int) -> tuple[GPTConfig, TrainConfig]:
     >>> config.n_layer, settings.steps
     (4, 150)
     """
-    config = GPTConfig(vocab_size=vocab_size, block_size=32, n_layer=4, n_head=4, d_model=64)
-    settings = TrainConfig(steps=150, batch_size=12, lr=3e-3, eval_every=50, eval_batches=4)
+    config = GPTConfig(
+        vocab_size=vocab_size, block_size=32, n_layer=4, n_head=4, d_model=64
+    )
+    settings = TrainConfig(
+        steps=150, batch_size=12, lr=3e-3, eval_every=50, eval_batches=4
+    )
     return config, settings
 
 
 def run_ablations(
-    config: GPTConfig, settings: TrainConfig, train_ids: torch.Tensor, val_ids: torch.Tensor
+    config: GPTConfig,
+    settings: TrainConfig,
+    train_ids: torch.Tensor,
+    val_ids: torch.Tensor,
 ) -> tuple[dict[str, TrainResult], dict[str, TrainResult]]:
     """Train the four-block variants, then the one-block ones (final held-out loss only).
 
     Introduced in chapter 5.
     """
-    runs = compare_variants(config, train_ids, val_ids, settings, variants=DEEP_VARIANTS)
+    runs = compare_variants(
+        config, train_ids, val_ids, settings, variants=DEEP_VARIANTS
+    )
     one_block = dataclasses.replace(config, n_layer=1)
-    final_only = dataclasses.replace(settings, eval_every=None)  # the same final held-out loss
-    shallow = compare_variants(one_block, train_ids, val_ids, final_only, variants=SHALLOW_VARIANTS)
+    # the same final held-out loss
+    final_only = dataclasses.replace(settings, eval_every=None)
+    shallow = compare_variants(
+        one_block, train_ids, val_ids, final_only, variants=SHALLOW_VARIANTS
+    )
     return runs, shallow
 
 
@@ -153,7 +165,9 @@ def _record(result: TrainResult) -> dict[str, list[float] | list[int]]:
     }
 
 
-def train_ablations(out_dir: str | PathLike[str], *, force: bool = False) -> dict[str, Any]:
+def train_ablations(
+    out_dir: str | PathLike[str], *, force: bool = False
+) -> dict[str, Any]:
     """Run chapter 5's five ablation trainings and write their records to ``out_dir``.
 
     Introduced in chapter 5.
@@ -196,7 +210,10 @@ def train_ablations(out_dir: str | PathLike[str], *, force: bool = False) -> dic
                 for blocks, recs in records.items()
             }
         },
-        "environment": {"torch": torch.__version__, "python": platform.python_version()},
+        "environment": {
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+        },
     }
     manifest = write_artifact(
         out_dir,
@@ -261,9 +278,12 @@ def load_ablation_runs(
             f"config and settings must be the recipe's, {expected_config} and "
             f"{expected_settings}, got {config} and {settings}"
         )
-    directory = ABLATIONS_DIR if directory is None else check_path("directory", directory)
+    directory = (
+        ABLATIONS_DIR if directory is None else check_path("directory", directory)
+    )
     expected = check_sha256(
-        "manifest_sha256", MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256
+        "manifest_sha256",
+        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
     )
     manifest, files = load_artifact(directory, ABLATIONS_SPEC, expected)
     if vocab_sha256(vocab) != manifest["data"]["vocab_sha256"]:
@@ -290,7 +310,9 @@ def load_ablation_runs(
         )
 
     runs = {name: result(records["4 blocks"][name], settings) for name in DEEP_VARIANTS}
-    shallow = {name: result(records["1 block"][name], final_only) for name in SHALLOW_VARIANTS}
+    shallow = {
+        name: result(records["1 block"][name], final_only) for name in SHALLOW_VARIANTS
+    }
     return runs, shallow
 
 

@@ -52,5 +52,7 @@ def run(args: argparse.Namespace) -> int:
             "this differs from REAL_TEXT_SHA256 in stepbytoken/text/corpus.py: "
             "update it to ship the new file"
         )
-    print(f"to ship it, copy it to {REAL_TEXT_FILE} (or rerun with --out that path --force)")
+    print(
+        f"to ship it, copy it to {REAL_TEXT_FILE} (or rerun with --out that path --force)"
+    )
     return 0

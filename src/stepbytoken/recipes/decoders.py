@@ -115,10 +115,14 @@ def decoder_openings() -> torch.Tensor:
     documents = reference_corpus().split("<|endoftext|>")
     heldout = documents[val_every - 1 :: val_every][:N_PROMPTS]
     length = PROMPT_TOKENS + DECODER_ARGS["max_new_tokens"]
-    return torch.tensor([ref.tokenizer.encode("<|endoftext|>" + d)[:length] for d in heldout])
+    return torch.tensor(
+        [ref.tokenizer.encode("<|endoftext|>" + d)[:length] for d in heldout]
+    )
 
 
-def score_decoders(out_dir: str | PathLike[str], *, force: bool = False) -> dict[str, Any]:
+def score_decoders(
+    out_dir: str | PathLike[str], *, force: bool = False
+) -> dict[str, Any]:
     """Run chapter 7's decoder comparison on the reference model and write the scores.
 
     Introduced in chapter 7.
@@ -136,11 +140,15 @@ def score_decoders(out_dir: str | PathLike[str], *, force: bool = False) -> dict
     torch.set_num_threads(NUM_THREADS)
     cpu_start = time.process_time()
     try:
-        scores = compare_decoders(load_reference().model, openings, SETTINGS, **DECODER_ARGS)
+        scores = compare_decoders(
+            load_reference().model, openings, SETTINGS, **DECODER_ARGS
+        )
     finally:
         torch.set_num_threads(threads)
     timing = {"sampling_cpu_s": round(time.process_time() - cpu_start, 1)}  # not hashed
-    records = {name: {k: v.tolist() for k, v in s.items()} for name, s in scores.items()}
+    records = {
+        name: {k: v.tolist() for k, v in s.items()} for name, s in scores.items()
+    }
     text = json.dumps(records, sort_keys=True) + "\n"
     details = {
         "reference_manifest_sha256": REFERENCE_SHA256,
@@ -199,15 +207,22 @@ def load_decoder_scores(
     >>> scores["greedy"]["distinct-2"].shape
     (12,)
     """
-    directory = DECODERS_DIR if directory is None else check_path("directory", directory)
+    directory = (
+        DECODERS_DIR if directory is None else check_path("directory", directory)
+    )
     expected = check_sha256(
-        "manifest_sha256", MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256
+        "manifest_sha256",
+        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
     )
     manifest, files = load_artifact(directory, DECODERS_SPEC, expected)
     given = {
         "prompts": [list(map(int, p)) for p in prompts],
         "settings": {name: dict(options) for name, options in settings.items()},
-        "decoder_args": {"n_samples": n_samples, "max_new_tokens": max_new_tokens, "seed": seed},
+        "decoder_args": {
+            "n_samples": n_samples,
+            "max_new_tokens": max_new_tokens,
+            "seed": seed,
+        },
     }
     recorded = {key: manifest[key] for key in given}
     if json.dumps(given, sort_keys=True) != json.dumps(recorded, sort_keys=True):
@@ -223,7 +238,10 @@ def load_decoder_scores(
     records = json.loads(files[SCORES_FILE])
     load_timing(directory)  # checked: durations only
     return {
-        name: {score: np.array(values, dtype=float) for score, values in records[name].items()}
+        name: {
+            score: np.array(values, dtype=float)
+            for score, values in records[name].items()
+        }
         for name in settings
     }
 

@@ -139,7 +139,9 @@ def tokenizer_sha256(tokenizer: BPETokenizer) -> str:
     True
     """
     if not isinstance(tokenizer, BPETokenizer):
-        raise TypeError(f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}")
+        raise TypeError(
+            f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
+        )
     text = json.dumps(tokenizer.to_dict(), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -161,7 +163,9 @@ def fit_width(
     return model.eval(), result
 
 
-def train_widths(out_dir: str | PathLike[str], *, force: bool = False) -> dict[str, Any]:
+def train_widths(
+    out_dir: str | PathLike[str], *, force: bool = False
+) -> dict[str, Any]:
     """Train the GPTs of width 16 and 32 and write their artifact to ``out_dir``.
 
     Introduced in chapter 6.
@@ -186,7 +190,9 @@ def train_widths(out_dir: str | PathLike[str], *, force: bool = False) -> dict[s
     torch.set_num_threads(NUM_THREADS)
     cpu_start = time.process_time()
     try:
-        runs = {d: fit_width(d, tokenizer.vocab_size, train_ids, val_ids) for d in WIDTHS}
+        runs = {
+            d: fit_width(d, tokenizer.vocab_size, train_ids, val_ids) for d in WIDTHS
+        }
     finally:
         torch.set_num_threads(threads)
     cpu_s = time.process_time() - cpu_start
@@ -212,14 +218,19 @@ def train_widths(out_dir: str | PathLike[str], *, force: bool = False) -> dict[s
             }
             for d, (_, result) in runs.items()
         },
-        "environment": {"torch": torch.__version__, "python": platform.python_version()},
+        "environment": {
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+        },
     }
     writers = {
         f"width{d}.safetensors": (lambda path, m=model: save_weights(m, path))
         for d, (model, _) in runs.items()
     }
     timing = {"training_cpu_s": round(cpu_s, 1)}  # not hashed: differs from run to run
-    manifest = write_artifact(out_dir, WIDTHS_SPEC, writers, details, timing=timing, force=force)
+    manifest = write_artifact(
+        out_dir, WIDTHS_SPEC, writers, details, timing=timing, force=force
+    )
     manifest["results"] = {**manifest["results"], **timing}
     return manifest
 
@@ -264,10 +275,13 @@ def load_width_runs(
     ([16, 32], 300)
     """
     if not isinstance(tokenizer, BPETokenizer):
-        raise TypeError(f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}")
+        raise TypeError(
+            f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
+        )
     directory = WIDTHS_DIR if directory is None else check_path("directory", directory)
     expected = check_sha256(
-        "manifest_sha256", MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256
+        "manifest_sha256",
+        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
     )
     manifest, files = load_artifact(directory, WIDTHS_SPEC, expected)
     if tokenizer_sha256(tokenizer) != manifest["data"]["tokenizer_sha256"]:
@@ -319,7 +333,9 @@ def run(args: argparse.Namespace) -> int:
     out = output_path(args)
     manifest = train_widths(out, force=args.force)
     for d in WIDTHS:
-        print(f"width {d}: held-out loss {manifest['results'][str(d)]['final_val_loss']:.3f}")
+        print(
+            f"width {d}: held-out loss {manifest['results'][str(d)]['final_val_loss']:.3f}"
+        )
     print(f"wrote {out} ({manifest['results']['training_cpu_s']:.0f} s of CPU time)")
     report_manifest(out, MANIFEST_SHA256, WIDTHS_DIR, "model_widths")
     return 0

@@ -54,7 +54,9 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
-def add_output_arguments(parser: argparse.ArgumentParser, default: Path, what: str) -> None:
+def add_output_arguments(
+    parser: argparse.ArgumentParser, default: Path, what: str
+) -> None:
     """Add ``--out`` (default ``default``) and ``--force`` to a recipe's parser.
 
     Introduced in chapter 6.
@@ -132,7 +134,9 @@ def output_path(args: argparse.Namespace) -> Path:
     """
     check_instance("args", args, argparse.Namespace)
     if not hasattr(args, "out") or not hasattr(args, "force"):
-        raise ValueError("args must come from a parser given add_output_arguments (--out, --force)")
+        raise ValueError(
+            "args must come from a parser given add_output_arguments (--out, --force)"
+        )
     return check_output_path(args.out, force=args.force, what="--out")
 
 
@@ -186,7 +190,9 @@ def stages(
 
 
 @contextmanager
-def _stages(name: str, steps: list[str], enabled: bool) -> Iterator[Callable[[str], None]]:
+def _stages(
+    name: str, steps: list[str], enabled: bool
+) -> Iterator[Callable[[str], None]]:
     bar = None
     if enabled and is_main_process():
         from tqdm.auto import tqdm
@@ -212,7 +218,9 @@ def _stages(name: str, steps: list[str], enabled: bool) -> Iterator[Callable[[st
             bar.close()
 
 
-def report_manifest(out: str | PathLike[str], pinned: str, shipped_dir: Path, module: str) -> None:
+def report_manifest(
+    out: str | PathLike[str], pinned: str, shipped_dir: Path, module: str
+) -> None:
     """Print the written manifest's SHA-256, and what to do if it is not the shipped one.
 
     ``pinned`` is the recipe's ``MANIFEST_SHA256``, ``shipped_dir`` the folder the package
@@ -227,4 +235,6 @@ def report_manifest(out: str | PathLike[str], pinned: str, shipped_dir: Path, mo
             "update it to ship the new files"
         )
     if out.resolve() != shipped_dir:
-        print(f"to ship them, rerun with --out {shipped_dir} --force (or copy the files there)")
+        print(
+            f"to ship them, rerun with --out {shipped_dir} --force (or copy the files there)"
+        )

@@ -85,7 +85,12 @@ WORLD_SEED = 0
 # World.corpus() arguments: the default corpus with 3x the facts documents and question/answer
 # documents (2500 each instead of 1250 and 833), so that facts make up 44 % of the tokens
 # instead of 25 %, and the model learns them within minutes.
-CORPUS_ARGS: dict[str, int] = {"n_stories": 5000, "n_facts": 2500, "n_qa": 2500, "seed": 0}
+CORPUS_ARGS: dict[str, int] = {
+    "n_stories": 5000,
+    "n_facts": 2500,
+    "n_qa": 2500,
+    "seed": 0,
+}
 NUM_MERGES = 1024
 VAL_EVERY = 20  # every 20th document (5 %) is held out for validation
 MODEL_SEED = 0
@@ -232,9 +237,13 @@ def train_reference(
         train_args["warmup_steps"] = min(train_args["warmup_steps"], steps // 10)
         train_args["eval_every"] = min(train_args["eval_every"], steps)
     out_dir = check_output_path(out_dir, force=force, what="out_dir")
-    with process_group(device) as where, stages(NAME, STAGES, enabled=progress) as stage:
+    with (
+        process_group(device) as where,
+        stages(NAME, STAGES, enabled=progress) as stage,
+    ):
         if is_main_process():
-            out_dir.mkdir(parents=True, exist_ok=True)  # fail now rather than after training
+            # fail now rather than after training
+            out_dir.mkdir(parents=True, exist_ok=True)
 
         # 1. The corpus, the tokenizer, and the token ids of the training and validation documents.
         stage("corpus")
@@ -242,11 +251,17 @@ def train_reference(
         documents = _documents()
         corpus = f"\n{DOC_SEPARATOR}\n".join(documents)
         stage("tokenizer")
-        tokenizer = BPETokenizer.train(corpus, NUM_MERGES, special_tokens=[DOC_SEPARATOR])
+        tokenizer = BPETokenizer.train(
+            corpus, NUM_MERGES, special_tokens=[DOC_SEPARATOR]
+        )
         stage("token ids")
         val_docs = documents[VAL_EVERY - 1 :: VAL_EVERY]
-        train_docs = [d for i, d in enumerate(documents) if i % VAL_EVERY != VAL_EVERY - 1]
-        train_data = torch.tensor(tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(train_docs)))
+        train_docs = [
+            d for i, d in enumerate(documents) if i % VAL_EVERY != VAL_EVERY - 1
+        ]
+        train_data = torch.tensor(
+            tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(train_docs))
+        )
         val_data = torch.tensor(tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(val_docs)))
 
         # 2. The model and its training, on a fixed number of threads.
@@ -270,7 +285,9 @@ def train_reference(
             model.eval()
             stage("fact accuracy")
             train_accuracy = fact_accuracy(model, tokenizer, world.questions("train"))
-            heldout_accuracy = fact_accuracy(model, tokenizer, world.questions("heldout"))
+            heldout_accuracy = fact_accuracy(
+                model, tokenizer, world.questions("heldout")
+            )
         finally:
             torch.set_num_threads(threads)
 
@@ -301,7 +318,9 @@ def train_reference(
                 "num_threads": NUM_THREADS,
                 "device": where.type,
                 "processes": processes,
-                "autocast": None if autocast is None else str(autocast).removeprefix("torch."),
+                "autocast": None
+                if autocast is None
+                else str(autocast).removeprefix("torch."),
             },
             "results": {
                 "steps": train_config.steps,
@@ -315,16 +334,27 @@ def train_reference(
                 "train_questions": len(world.questions("train")),
                 "heldout_questions": len(world.questions("heldout")),
             },
-            "environment": {"torch": torch.__version__, "python": platform.python_version()},
+            "environment": {
+                "torch": torch.__version__,
+                "python": platform.python_version(),
+            },
         }
         writers = {
             MODEL_FILE: lambda path: save_weights(model, path),
             TOKENIZER_FILE: tokenizer.save,
         }
         recipe = RECIPE_COMMAND + ("" if steps is None else f" --steps {steps}")
-        timing = {"training_time_s": round(result.elapsed_s, 1)}  # not hashed: differs per run
-        manifest = write_artifact(  # under torchrun, rank 0 writes and the others wait for it
-            out_dir, REFERENCE_SPEC, writers, details, recipe=recipe, timing=timing, force=force
+        # not hashed: differs per run
+        timing = {"training_time_s": round(result.elapsed_s, 1)}
+        # under torchrun, rank 0 writes and the others wait for it
+        manifest = write_artifact(
+            out_dir,
+            REFERENCE_SPEC,
+            writers,
+            details,
+            recipe=recipe,
+            timing=timing,
+            force=force,
         )
         manifest["results"] = {**manifest["results"], **timing}
         return manifest
@@ -343,7 +373,9 @@ def _steps(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--steps``, ``--out``, ``--force`` and ``--device`` to the recipe's parser."""
-    parser.add_argument("--steps", type=_steps, default=None, help="training steps (default: 3000)")
+    parser.add_argument(
+        "--steps", type=_steps, default=None, help="training steps (default: 3000)"
+    )
     add_output_arguments(parser, DEFAULT_OUT, "folder")
     add_device_argument(parser)
 
@@ -373,5 +405,7 @@ def run(args: argparse.Namespace) -> int:
             "update it to ship the new files"
         )
     if Path(out).resolve() != REFERENCE_DIR:
-        print(f"to ship them, rerun with --out {REFERENCE_DIR} --force (or copy the files there)")
+        print(
+            f"to ship them, rerun with --out {REFERENCE_DIR} --force (or copy the files there)"
+        )
     return 0

@@ -37,7 +37,13 @@ from stepbytoken.artifacts import (
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_instance, check_int, check_ints, check_path
+from stepbytoken.checks import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_ints,
+    check_path,
+)
 from stepbytoken.nn import MLPLanguageModel, count_parameters
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
@@ -181,7 +187,9 @@ def fit_word_mlp(
     """
     check_instance("vocab", vocab, WordVocab)
     train_ids = check_ints("train_ids", train_ids, minimum=0, maximum=len(vocab) - 1)
-    heldout_ids = check_ints("heldout_ids", heldout_ids, minimum=0, maximum=len(vocab) - 1)
+    heldout_ids = check_ints(
+        "heldout_ids", heldout_ids, minimum=0, maximum=len(vocab) - 1
+    )
     check_bool("progress", progress)
     settings = dict(TRAIN_ARGS)
     if steps is not None:
@@ -190,7 +198,11 @@ def fit_word_mlp(
     model = MLPLanguageModel(len(vocab), **MODEL_ARGS, pad_id=vocab.bos_id)
     config = TrainConfig(**settings)
     result = train(
-        model, torch.tensor(train_ids), torch.tensor(heldout_ids), config, progress=progress
+        model,
+        torch.tensor(train_ids),
+        torch.tensor(heldout_ids),
+        config,
+        progress=progress,
     )
     return model.eval(), result
 
@@ -240,9 +252,12 @@ def train_word_mlp(
     vocab, train_ids, heldout_ids = word_data()
     threads = torch.get_num_threads()
     torch.set_num_threads(NUM_THREADS)
-    cpu_start = time.process_time()  # one thread: CPU time does not grow on a busy machine
+    # one thread: CPU time does not grow on a busy machine
+    cpu_start = time.process_time()
     try:
-        model, result = fit_word_mlp(vocab, train_ids, heldout_ids, steps=steps, progress=progress)
+        model, result = fit_word_mlp(
+            vocab, train_ids, heldout_ids, steps=steps, progress=progress
+        )
     finally:
         torch.set_num_threads(threads)
     cpu_s = time.process_time() - cpu_start
@@ -271,11 +286,17 @@ def train_word_mlp(
             "eval_train_loss": [round(x, 4) for x in result.eval_train_loss],
             "eval_val_loss": [round(x, 4) for x in result.eval_val_loss],
         },
-        "environment": {"torch": torch.__version__, "python": platform.python_version()},
+        "environment": {
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+        },
     }
     # Not hashed: they differ from run to run. The wall-clock time grows with the machine's
     # load; the CPU time of the one training thread much less.
-    timing = {"training_time_s": round(result.elapsed_s, 1), "training_cpu_s": round(cpu_s, 1)}
+    timing = {
+        "training_time_s": round(result.elapsed_s, 1),
+        "training_cpu_s": round(cpu_s, 1),
+    }
     recipe = WORD_MLP_SPEC.command + ("" if steps is None else f" --steps {steps}")
     manifest = write_artifact(
         out_dir,
@@ -337,9 +358,12 @@ def load_word_mlp(
     """
     if not isinstance(vocab, WordVocab):
         raise TypeError(f"vocab must be a WordVocab, got {type(vocab).__name__}")
-    directory = WORD_MLP_DIR if directory is None else check_path("directory", directory)
+    directory = (
+        WORD_MLP_DIR if directory is None else check_path("directory", directory)
+    )
     expected = check_sha256(
-        "manifest_sha256", MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256
+        "manifest_sha256",
+        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
     )
     manifest, files = load_artifact(directory, WORD_MLP_SPEC, expected)
     data = manifest["data"]
@@ -351,7 +375,9 @@ def load_word_mlp(
         )
     args = {k: v for k, v in manifest["model"].items() if k != "vocab_size"}
     model = MLPLanguageModel(data["vocab_size"], **args)
-    model.load_state_dict(parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE))
+    model.load_state_dict(
+        parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)
+    )
     history = manifest["history"]
     timing = load_timing(directory)
     config = _config(manifest["training"])
@@ -390,7 +416,9 @@ def _steps(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--steps``, ``--out`` and ``--force`` to the recipe's parser."""
-    parser.add_argument("--steps", type=_steps, default=None, help="training steps (default: 1000)")
+    parser.add_argument(
+        "--steps", type=_steps, default=None, help="training steps (default: 1000)"
+    )
     add_output_arguments(parser, DEFAULT_OUT, "folder")
 
 

@@ -79,7 +79,10 @@ VECTORS_FILE = "vectors.safetensors"
 
 #: What the artifact holds.
 WORD_VECTORS_SPEC = ArtifactSpec(
-    "stepbytoken-word-vectors", 1, (VECTORS_FILE,), "python -m stepbytoken train word-vectors"
+    "stepbytoken-word-vectors",
+    1,
+    (VECTORS_FILE,),
+    "python -m stepbytoken train word-vectors",
 )
 
 # The recipe's settings (chapter 3's): change one, rerun the recipe, pin the new MANIFEST_SHA256.
@@ -112,7 +115,9 @@ def _words_sha256(text_words: list[str]) -> str:
     return hashlib.sha256("\n".join(text_words).encode("utf-8")).hexdigest()
 
 
-def train_vectors(out_dir: str | PathLike[str], *, force: bool = False) -> dict[str, Any]:
+def train_vectors(
+    out_dir: str | PathLike[str], *, force: bool = False
+) -> dict[str, Any]:
     """Train chapter 3's word vectors and write their artifact to ``out_dir``.
 
     Introduced in chapter 3.
@@ -149,7 +154,10 @@ def train_vectors(out_dir: str | PathLike[str], *, force: bool = False) -> dict[
         "vocab": {"itos": list(wv.vocab.itos), "counts": list(wv.vocab.counts)},
         "training": dict(TRAIN_ARGS),
         "results": {"losses": [round(x, 6) for x in wv.losses]},
-        "environment": {"torch": torch.__version__, "python": platform.python_version()},
+        "environment": {
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+        },
     }
     writers = {VECTORS_FILE: lambda path: save_weights({"weight": wv.weight}, path)}
     manifest = write_artifact(
@@ -199,19 +207,27 @@ def load_word_vectors(
     >>> wv.dim, len(wv.losses)
     (64, 5)
     """
-    directory = WORD_VECTORS_DIR if directory is None else check_path("directory", directory)
+    directory = (
+        WORD_VECTORS_DIR if directory is None else check_path("directory", directory)
+    )
     expected = check_sha256(
-        "manifest_sha256", MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256
+        "manifest_sha256",
+        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
     )
     manifest, files = load_artifact(directory, WORD_VECTORS_SPEC, expected)
-    if text_words is not None and _words_sha256(text_words) != manifest["data"]["words_sha256"]:
+    if (
+        text_words is not None
+        and _words_sha256(text_words) != manifest["data"]["words_sha256"]
+    ):
         raise ValueError(
             f"text_words are not the words the vectors in {directory} were trained on "
             f"({manifest['data']['words']:,} words of make_world(0).corpus(); corpus_words() "
             f"gives them), got {len(text_words):,} words"
         )
     vocab = WordVocab(manifest["vocab"]["itos"], manifest["vocab"]["counts"])
-    weight = parse_weights(files[VECTORS_FILE], source=directory / VECTORS_FILE)["weight"]
+    weight = parse_weights(files[VECTORS_FILE], source=directory / VECTORS_FILE)[
+        "weight"
+    ]
     wv = WordVectors(vocab, weight)
     wv.losses = list(manifest["results"]["losses"])
     return wv, load_timing(directory)
@@ -231,6 +247,8 @@ def run(args: argparse.Namespace) -> int:
     manifest = train_vectors(out, force=args.force)
     results = manifest["results"]
     print(f"wrote {out}")
-    print(f"losses by epoch {results['losses']}; {results['training_cpu_s']:.0f} s of CPU time")
+    print(
+        f"losses by epoch {results['losses']}; {results['training_cpu_s']:.0f} s of CPU time"
+    )
     report_manifest(out, MANIFEST_SHA256, WORD_VECTORS_DIR, "word_vectors")
     return 0

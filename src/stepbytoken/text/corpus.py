@@ -32,7 +32,15 @@ REAL_TEXT_SHA256 = "5b3325ed18d74f5d14c75d1677932b8945ef5da198bfa5c92b1d30f637e0
 
 #: Folders of the standard library whose files are left out (tests, vendored code, demos).
 SKIPPED_FOLDERS = frozenset(
-    {"test", "tests", "idle_test", "site-packages", "lib2to3", "turtledemo", "ensurepip"}
+    {
+        "test",
+        "tests",
+        "idle_test",
+        "site-packages",
+        "lib2to3",
+        "turtledemo",
+        "ensurepip",
+    }
 )
 
 _CODE_LINE = re.compile(r"^\s*(>>>|\.\.\.|\$ |[-=+|]{3,}|\w+\s*=\s*\S)")

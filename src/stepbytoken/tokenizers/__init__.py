@@ -21,7 +21,11 @@ from stepbytoken.tokenizers.chat import (
 )
 from stepbytoken.tokenizers.serialization import FORMAT_VERSION
 from stepbytoken.tokenizers.tokenizer import BPETokenizer, train_naive
-from stepbytoken.tokenizers.trainer import learn_merges, learn_merges_naive, train_merges
+from stepbytoken.tokenizers.trainer import (
+    learn_merges,
+    learn_merges_naive,
+    train_merges,
+)
 from stepbytoken.tokenizers.vocab import BOS, UNK, WordVocab, encode_lines
 
 __all__ = [

@@ -56,7 +56,9 @@ def check_ids(name: str, ids: object) -> list[int]:
     Introduced in chapter 2.
     """
     if not isinstance(ids, (list, tuple)):
-        raise TypeError(f"{name} must be a list of int token ids, got {type(ids).__name__}")
+        raise TypeError(
+            f"{name} must be a list of int token ids, got {type(ids).__name__}"
+        )
     if not all(type(i) is int for i in ids):  # a fast path for plain ints
         for k, i in enumerate(ids):
             if isinstance(i, bool) or not isinstance(i, numbers.Integral):
@@ -67,11 +69,15 @@ def check_ids(name: str, ids: object) -> list[int]:
 
 def _check_ranks(ranks: object) -> Mapping[Pair, int]:
     if not isinstance(ranks, Mapping):
-        raise TypeError(f"ranks must be a mapping (a, b) -> new id, got {type(ranks).__name__}")
+        raise TypeError(
+            f"ranks must be a mapping (a, b) -> new id, got {type(ranks).__name__}"
+        )
     return ranks
 
 
-def get_stats(ids: Sequence[int], counts: dict[Pair, int] | None = None) -> dict[Pair, int]:
+def get_stats(
+    ids: Sequence[int], counts: dict[Pair, int] | None = None
+) -> dict[Pair, int]:
     """Count how often each adjacent pair of ids occurs.
 
     Parameters
@@ -79,7 +85,8 @@ def get_stats(ids: Sequence[int], counts: dict[Pair, int] | None = None) -> dict
     ids
         Token ids, e.g. the bytes of one chunk of text.
     counts
-        A dict to add the counts to (updated in place and returned), to count over many chunks.
+        A dict to add the counts to (updated in place and returned), to count over many
+        chunks.
 
     Returns
     -------
@@ -105,7 +112,7 @@ def get_stats(ids: Sequence[int], counts: dict[Pair, int] | None = None) -> dict
 
 
 def merge(ids: Sequence[int], pair: Pair, new_id: int) -> list[int]:
-    """Replace every occurrence of ``pair`` in ``ids`` by ``new_id``, scanning left to right.
+    """Replace each occurrence of ``pair`` in ``ids`` by ``new_id``, left to right.
 
     Parameters
     ----------
@@ -182,7 +189,8 @@ def apply_merges(ids: list[int], ranks: Mapping[Pair, int]) -> list[int]:
     n = len(ids)
     if n < _HEAP_FROM:  # a short chunk (most words) is faster the obvious way
         return apply_merges_naive(list(ids), ranks)
-    values = list(ids)  # values[i]: the token that node i holds now; -1 once merged away
+    # values[i]: the token that node i holds now; -1 once merged away
+    values = list(ids)
     after = list(range(1, n + 1))  # after[i]: the next live node (n: none)
     before = list(range(-1, n - 1))  # before[i]: the previous live node (-1: none)
     where: dict[int, list[int]] = {}  # new id -> the nodes where its pair starts
@@ -201,7 +209,8 @@ def apply_merges(ids: list[int], ranks: Mapping[Pair, int]) -> list[int]:
 
     while order:
         rank = heapq.heappop(order)
-        for i in sorted(where.pop(rank)):  # left to right, so overlaps resolve from the left
+        # left to right, so overlaps resolve from the left
+        for i in sorted(where.pop(rank)):
             j = after[i]
             if values[i] < 0 or j >= n or ranks.get((values[i], values[j])) != rank:
                 continue  # stale: this pair was broken up by an earlier merge
@@ -263,14 +272,18 @@ def merge_table(merges: Iterable[Sequence[int]]) -> tuple[dict[Pair, int], list[
     Introduced in chapter 2.
     """
     if isinstance(merges, (str, bytes)) or not isinstance(merges, Iterable):
-        raise TypeError(f"merges must be a list of (a, b) pairs, got {type(merges).__name__}")
+        raise TypeError(
+            f"merges must be a list of (a, b) pairs, got {type(merges).__name__}"
+        )
     ranks: dict[Pair, int] = {}
     vocab = [bytes([i]) for i in range(N_BYTES)]
     for i, pair in enumerate(merges):
         try:
             a, b = (operator.index(x) for x in pair)
         except (TypeError, ValueError) as err:
-            raise TypeError(f"merge {i} must be a pair of ints (a, b), got {pair!r}") from err
+            raise TypeError(
+                f"merge {i} must be a pair of ints (a, b), got {pair!r}"
+            ) from err
         new_id = N_BYTES + i
         if not (0 <= a < new_id and 0 <= b < new_id):
             raise ValueError(
@@ -299,7 +312,9 @@ def compile_pattern(pattern: object) -> regex.Pattern:
     try:
         return regex.compile(pattern)
     except regex.error as err:
-        raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {err}") from err
+        raise ValueError(
+            f"pattern {pattern!r} is not a valid regular expression: {err}"
+        ) from err
 
 
 def split_chunks(pattern: regex.Pattern, text: str) -> list[str]:
@@ -404,7 +419,9 @@ def special_splitter(tokens: Iterable[str]) -> regex.Pattern:
     return regex.compile("(" + "|".join(regex.escape(t) for t in ordered) + ")")
 
 
-def allowed_specials(allowed_special: str | Iterable[str], registered: Iterable[str]) -> list[str]:
+def allowed_specials(
+    allowed_special: str | Iterable[str], registered: Iterable[str]
+) -> list[str]:
     """The special tokens that ``allowed_special`` lets through: ``"all"``, ``"none"`` or a set.
 
     Raises

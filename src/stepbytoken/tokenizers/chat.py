@@ -62,7 +62,10 @@ class ChatEncoding(NamedTuple):
         >>> ChatEncoding([5, 6, 7, 8], [False, False, True, True]).targets()
         ([5, 6, 7], [-1, 7, 8])
         """
-        targets = [i if m else -1 for i, m in zip(self.token_ids[1:], self.mask[1:], strict=True)]
+        targets = [
+            i if m else -1
+            for i, m in zip(self.token_ids[1:], self.mask[1:], strict=True)
+        ]
         return self.token_ids[:-1], targets
 
 
@@ -98,7 +101,9 @@ def chat_tokenizer(base: BPETokenizer) -> BPETokenizer:
     if len(present) == len(CHAT_TOKENS):
         return base
     if present:
-        raise ValueError(f"base has some chat tokens ({present}) but not all of {CHAT_TOKENS}")
+        raise ValueError(
+            f"base has some chat tokens ({present}) but not all of {CHAT_TOKENS}"
+        )
     order = sorted(specials, key=specials.__getitem__)
     merges = [pair for pair, _ in base.merges]
     return BPETokenizer(merges, [*order, *CHAT_TOKENS], base.pattern)
@@ -106,7 +111,9 @@ def chat_tokenizer(base: BPETokenizer) -> BPETokenizer:
 
 def _ids(tokenizer: BPETokenizer) -> tuple[dict[str, int], int, int]:
     if not isinstance(tokenizer, BPETokenizer):
-        raise TypeError(f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}")
+        raise TypeError(
+            f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
+        )
     roles = {role: tokenizer.special_id(t) for role, t in ROLE_TOKENS.items()}
     return roles, tokenizer.special_id(END), tokenizer.special_id(DOC_SEPARATOR)
 
@@ -184,7 +191,9 @@ def decode_chat(tokenizer: BPETokenizer, ids: Sequence[int]) -> tuple[Message, .
     messages, k = [], 0
     while k < len(ids):
         if ids[k] not in role_of:
-            raise ValueError(f"token {k} should open a message with a role token, got {ids[k]}")
+            raise ValueError(
+                f"token {k} should open a message with a role token, got {ids[k]}"
+            )
         try:
             stop = ids.index(end, k + 1)
         except ValueError:

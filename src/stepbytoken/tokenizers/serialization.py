@@ -38,19 +38,27 @@ def tokenizer_to_dict(
 
     Introduced in chapter 2.
     """
-    pairs = list(merges) if isinstance(merges, Sequence) and not isinstance(merges, str) else None
+    pairs = (
+        list(merges)
+        if isinstance(merges, Sequence) and not isinstance(merges, str)
+        else None
+    )
     if pairs is None or not all(
         isinstance(m, Sequence)
         and len(m) == 2
         and all(isinstance(x, int) and not isinstance(x, bool) for x in m)
         for m in pairs
     ):
-        raise TypeError(f"merges must be a list of (a, b) pairs of ints, got {merges!r:.80}")
+        raise TypeError(
+            f"merges must be a list of (a, b) pairs of ints, got {merges!r:.80}"
+        )
     if not isinstance(special_tokens, Mapping) or not all(
         isinstance(t, str) and isinstance(i, int) and not isinstance(i, bool)
         for t, i in special_tokens.items()
     ):
-        raise TypeError(f"special_tokens must map str to int ids, got {special_tokens!r:.80}")
+        raise TypeError(
+            f"special_tokens must map str to int ids, got {special_tokens!r:.80}"
+        )
     if not isinstance(pattern, str):
         raise TypeError(f"pattern must be a str, got {type(pattern).__name__}")
     return {
@@ -80,7 +88,9 @@ def tokenizer_from_dict(data: object) -> tuple[list[Pair], list[str], str]:
     if not isinstance(data, Mapping):
         raise ValueError(f"tokenizer data must be a dict, got {type(data).__name__}")
     if data.get("format") != FORMAT_NAME:
-        raise ValueError(f"'format' must be {FORMAT_NAME!r}, got {data.get('format')!r}")
+        raise ValueError(
+            f"'format' must be {FORMAT_NAME!r}, got {data.get('format')!r}"
+        )
     if data.get("version") != FORMAT_VERSION:
         raise ValueError(
             f"unsupported tokenizer version {data.get('version')!r}; "
@@ -127,11 +137,15 @@ def write_tokenizer_file(data: Mapping[str, Any], path: str | PathLike[str]) -> 
     Introduced in chapter 2.
     """
     if not isinstance(data, Mapping):
-        raise TypeError(f"data must be a dict (BPETokenizer.to_dict()), got {type(data).__name__}")
+        raise TypeError(
+            f"data must be a dict (BPETokenizer.to_dict()), got {type(data).__name__}"
+        )
     path = check_path("path", path)
     text = json.dumps(dict(data), ensure_ascii=False, indent=1) + "\n"
     if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot save the tokenizer to {path}: folder not found")
+        raise FileNotFoundError(
+            f"cannot save the tokenizer to {path}: folder not found"
+        )
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:

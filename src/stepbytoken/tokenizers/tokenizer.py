@@ -84,7 +84,8 @@ class BPETokenizer:
         self._merges: list[Pair] = list(self._ranks)
         specials = check_special_tokens(special_tokens)
         self._special = {t: len(self._vocab) + k for k, t in enumerate(specials)}
-        self._token_bytes = self._vocab + [t.encode("utf-8") for t in specials]  # id -> bytes
+        # id -> bytes
+        self._token_bytes = self._vocab + [t.encode("utf-8") for t in specials]
         self._splitter = special_splitter(specials) if specials else None
         self._cache: dict[str, list[int]] = {}
 
@@ -108,7 +109,11 @@ class BPETokenizer:
         """
         specials = check_special_tokens(special_tokens)
         merges = train_merges(
-            text, num_merges, special_tokens=specials, pattern=pattern, progress=progress
+            text,
+            num_merges,
+            special_tokens=specials,
+            pattern=pattern,
+            progress=progress,
         )
         return cls(merges, specials, pattern)
 
@@ -146,7 +151,9 @@ class BPETokenizer:
             ids.extend(self._encode_chunk(chunk))
         return ids
 
-    def encode(self, text: str, *, allowed_special: str | Iterable[str] = "all") -> list[int]:
+    def encode(
+        self, text: str, *, allowed_special: str | Iterable[str] = "all"
+    ) -> list[int]:
         """Encode ``text`` into token ids.
 
         Special tokens that ``allowed_special`` lets through (see :func:`allowed_specials`)
@@ -189,7 +196,9 @@ class BPETokenizer:
         except TypeError:
             raise TypeError(f"token ids must be ints, got idx = {idx!r}") from None
         if not 0 <= i < self.vocab_size:
-            raise ValueError(f"unknown token id {i}; valid ids are 0..{self.vocab_size - 1}")
+            raise ValueError(
+                f"unknown token id {i}; valid ids are 0..{self.vocab_size - 1}"
+            )
         return self._token_bytes[i]
 
     def token_str(self, idx: int) -> str:
@@ -209,10 +218,16 @@ class BPETokenizer:
         ('hé', 'h\ufffd')
         """
         if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
-            raise TypeError(f"ids must be a list of int token ids, got {type(ids).__name__}")
+            raise TypeError(
+                f"ids must be a list of int token ids, got {type(ids).__name__}"
+            )
         if isinstance(ids, torch.Tensor):
-            ids = check_tensor("ids", ids, dims=(0, 1), integer=True).reshape(-1).tolist()
-        return b"".join(self.token_bytes(i) for i in ids).decode("utf-8", errors="replace")
+            ids = (
+                check_tensor("ids", ids, dims=(0, 1), integer=True).reshape(-1).tolist()
+            )
+        return b"".join(self.token_bytes(i) for i in ids).decode(
+            "utf-8", errors="replace"
+        )
 
     # -- introspection
 
@@ -331,5 +346,7 @@ def train_naive(
     Introduced in chapter 2.
     """
     specials = check_special_tokens(special_tokens)
-    merges = train_merges(text, num_merges, special_tokens=specials, pattern=pattern, naive=True)
+    merges = train_merges(
+        text, num_merges, special_tokens=specials, pattern=pattern, naive=True
+    )
     return BPETokenizer(merges, specials, pattern)

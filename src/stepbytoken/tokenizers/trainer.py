@@ -57,7 +57,9 @@ def count_chunks(
         raise TypeError(
             f"pattern must be a compiled regex (see compile_pattern), got {type(pattern).__name__}"
         )
-    pieces = special_splitter(special_tokens).split(text)[::2] if special_tokens else [text]
+    pieces = (
+        special_splitter(special_tokens).split(text)[::2] if special_tokens else [text]
+    )
     chunk_counts: Counter[str] = Counter()
     for piece in pieces:
         chunk_counts.update(split_chunks(pattern, piece))
@@ -80,10 +82,14 @@ def check_chunk_counts(words: object, freqs: object, num_merges: object) -> int:
     Introduced in chapter 2.
     """
     if not isinstance(words, list):
-        raise TypeError(f"words must be a list of lists of int ids, got {type(words).__name__}")
+        raise TypeError(
+            f"words must be a list of lists of int ids, got {type(words).__name__}"
+        )
     for w, word in enumerate(words):
         if not isinstance(word, list):
-            raise TypeError(f"words[{w}] must be a list of int ids, got {type(word).__name__}")
+            raise TypeError(
+                f"words[{w}] must be a list of int ids, got {type(word).__name__}"
+            )
         if not all(type(i) is int for i in word):
             check_ids(f"words[{w}]", word)
     if isinstance(freqs, (str, bytes)) or not isinstance(freqs, Sequence):
@@ -171,7 +177,9 @@ def learn_merges(
     return merges
 
 
-def learn_merges_naive(words: list[list[int]], freqs: list[int], num_merges: int) -> list[Pair]:
+def learn_merges_naive(
+    words: list[list[int]], freqs: list[int], num_merges: int
+) -> list[Pair]:
     """Learn up to ``num_merges`` merges, recounting every pair of every chunk each time.
 
     Examples

@@ -49,15 +49,21 @@ class WordVocab:
     Introduced in chapter 1.
     """
 
-    def __init__(self, itos: Sequence[str], counts: Sequence[int] | None = None) -> None:
+    def __init__(
+        self, itos: Sequence[str], counts: Sequence[int] | None = None
+    ) -> None:
         itos = check_strings("itos", itos)
         if len(set(itos)) != len(itos):
             duplicates = sorted({w for w, c in Counter(itos).items() if c > 1})[:5]
-            raise ValueError(f"itos must hold distinct words, got duplicates {duplicates}")
+            raise ValueError(
+                f"itos must hold distinct words, got duplicates {duplicates}"
+            )
         if counts is None:
             counts = [1] * len(itos)
         elif isinstance(counts, (str, bytes)) or not isinstance(counts, Iterable):
-            raise TypeError(f"counts must be a list of ints, got {type(counts).__name__}")
+            raise TypeError(
+                f"counts must be a list of ints, got {type(counts).__name__}"
+            )
         counts = [check_int(f"counts[{i}]", c, minimum=0) for i, c in enumerate(counts)]
         if len(itos) != len(counts):
             raise ValueError(
@@ -69,7 +75,11 @@ class WordVocab:
 
     @classmethod
     def from_words(
-        cls, words: Sequence[str], min_count: int = 1, *, specials: Sequence[str] = (BOS, UNK)
+        cls,
+        words: Sequence[str],
+        min_count: int = 1,
+        *,
+        specials: Sequence[str] = (BOS, UNK),
     ) -> WordVocab:
         """Count ``words``; keep ``specials``, then the words seen ``min_count`` times or more.
 
@@ -109,11 +119,14 @@ class WordVocab:
         min_count = check_int("min_count", min_count, minimum=1)
         specials = check_strings("specials", specials, allow_empty=False)
         if len(set(specials)) != len(specials):
-            raise TypeError(f"specials must be a sequence of distinct words, got {specials!r}")
+            raise TypeError(
+                f"specials must be a sequence of distinct words, got {specials!r}"
+            )
         words = check_strings("words", words)
         counts = Counter(words)
         kept = sorted(
-            (w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w)
+            (w for w, c in counts.items() if c >= min_count),
+            key=lambda w: (-counts[w], w),
         )
         itos = [*specials, *(w for w in kept if w not in specials)]
         if not itos:
@@ -180,14 +193,20 @@ class WordVocab:
         ['b', 'a']
         """
         if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
-            raise TypeError(f"ids must be a list of int token ids, got {type(ids).__name__}")
+            raise TypeError(
+                f"ids must be a list of int token ids, got {type(ids).__name__}"
+            )
         if isinstance(ids, torch.Tensor):
-            ids = check_tensor("ids", ids, dims=(0, 1), integer=True).reshape(-1).tolist()
+            ids = (
+                check_tensor("ids", ids, dims=(0, 1), integer=True).reshape(-1).tolist()
+            )
         out = []
         for t, i in enumerate(ids):
             i = check_int(f"ids[{t}]", i)
             if not 0 <= i < len(self.itos):
-                raise ValueError(f"token id {i} is outside the vocabulary 0..{len(self.itos) - 1}")
+                raise ValueError(
+                    f"token id {i} is outside the vocabulary 0..{len(self.itos) - 1}"
+                )
             out.append(self.itos[i])
         return out
 

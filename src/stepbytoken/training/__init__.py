@@ -16,7 +16,12 @@ from stepbytoken.training.distributed import (
     shard,
     world,
 )
-from stepbytoken.training.landscape import DescentPath, Valley, gradient_descent, loss_grid
+from stepbytoken.training.landscape import (
+    DescentPath,
+    Valley,
+    gradient_descent,
+    loss_grid,
+)
 from stepbytoken.training.loop import estimate_loss, train
 from stepbytoken.training.optimizer import adamw_by_hand, configure_optimizer
 from stepbytoken.training.schedule import lr_schedule

@@ -17,7 +17,9 @@ from stepbytoken.checks import check_tensor
 __all__ = ["mlp_loss", "mlp_gradients_by_hand"]
 
 
-def _check_mlp(x: object, targets: object, w1: object, b1: object, w2: object, b2: object) -> None:
+def _check_mlp(
+    x: object, targets: object, w1: object, b1: object, w2: object, b2: object
+) -> None:
     tensors = {"x": x, "targets": targets, "w1": w1, "b1": b1, "w2": w2, "b2": b2}
     for name, t in tensors.items():
         check_tensor(name, t)
@@ -28,10 +30,17 @@ def _check_mlp(x: object, targets: object, w1: object, b1: object, w2: object, b
         )
     check_tensor("targets", targets, integer=True)
     d_in, d_hidden, n_out = x.shape[1], w1.shape[-1], w2.shape[-1]
-    expected = {"w1": (d_in, d_hidden), "b1": (d_hidden,), "w2": (d_hidden, n_out), "b2": (n_out,)}
+    expected = {
+        "w1": (d_in, d_hidden),
+        "b1": (d_hidden,),
+        "w2": (d_hidden, n_out),
+        "b2": (n_out,),
+    }
     for name, shape in expected.items():
         if tuple(tensors[name].shape) != shape:
-            raise ValueError(f"{name} must have shape {shape}, got {tuple(tensors[name].shape)}")
+            raise ValueError(
+                f"{name} must have shape {shape}, got {tuple(tensors[name].shape)}"
+            )
     if len(targets) and (targets.min() < 0 or targets.max() >= n_out):
         raise ValueError(f"targets must be class ids in [0, {n_out - 1}]")
 

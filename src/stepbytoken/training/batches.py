@@ -79,11 +79,18 @@ def get_batch(
     block_size = check_int("block_size", block_size, minimum=1)
     data = check_token_stream("data", data, block_size)
     if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        raise TypeError(
+            f"generator must be a torch.Generator, got {type(generator).__name__}"
+        )
     starts = torch.randint(
-        len(data) - block_size, (batch_size,), generator=generator, device=generator.device
+        len(data) - block_size,
+        (batch_size,),
+        generator=generator,
+        device=generator.device,
     )  # (B,)
-    positions = starts.to(data.device)[:, None] + torch.arange(block_size, device=data.device)
+    positions = starts.to(data.device)[:, None] + torch.arange(
+        block_size, device=data.device
+    )
     x = data[positions].long()  # (B, T)
     y = data[positions + 1].long()  # (B, T)
     if device is not None:

@@ -63,7 +63,9 @@ def chat_batch(
     pairs = []
     for i, enc in enumerate(encodings):
         if not isinstance(enc, ChatEncoding):
-            raise TypeError(f"encodings[{i}] must be a ChatEncoding, got {type(enc).__name__}")
+            raise TypeError(
+                f"encodings[{i}] must be a ChatEncoding, got {type(enc).__name__}"
+            )
         if not 2 <= len(enc.token_ids) <= block_size + 1:
             raise ValueError(
                 f"encodings[{i}] has {len(enc.token_ids)} tokens; a conversation needs 2 to "

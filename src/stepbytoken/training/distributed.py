@@ -70,7 +70,9 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"environment variable {name} must be an int, got {text!r}") from None
+        raise ValueError(
+            f"environment variable {name} must be an int, got {text!r}"
+        ) from None
 
 
 def init_distributed(device: str | torch.device = "cpu") -> torch.device:
@@ -110,7 +112,9 @@ def init_distributed(device: str | torch.device = "cpu") -> torch.device:
     if device.type not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', got {str(device)!r}")
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for, but torch.cuda.is_available() is False")
+        raise ValueError(
+            "device 'cuda' was asked for, but torch.cuda.is_available() is False"
+        )
     world_size = _env_int("WORLD_SIZE", 1)
     if world_size <= 1:
         return device

@@ -73,15 +73,21 @@ class Valley:
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "steep", check_float("steep", self.steep, minimum=0, open_minimum=True)
+            self,
+            "steep",
+            check_float("steep", self.steep, minimum=0, open_minimum=True),
         )
         object.__setattr__(
-            self, "shallow", check_float("shallow", self.shallow, minimum=0, open_minimum=True)
+            self,
+            "shallow",
+            check_float("shallow", self.shallow, minimum=0, open_minimum=True),
         )
         if isinstance(self.angle, bool) or not isinstance(self.angle, numbers.Real):
             raise TypeError(f"angle must be a number of degrees, got {self.angle!r}")
         if not math.isfinite(self.angle):
-            raise ValueError(f"angle must be a finite number of degrees, got {self.angle!r}")
+            raise ValueError(
+                f"angle must be a finite number of degrees, got {self.angle!r}"
+            )
         centre = tuple(self.centre) if isinstance(self.centre, Sequence) else ()
         if len(centre) != 2 or not all(
             isinstance(c, numbers.Real) and not isinstance(c, bool) and math.isfinite(c)
@@ -102,7 +108,9 @@ class Valley:
     def __call__(self, w: torch.Tensor) -> torch.Tensor:
         """The loss at ``w``, a tensor of shape ``(..., 2)``; returns shape ``(...)``."""
         if not isinstance(w, torch.Tensor) or w.shape[-1:] != (2,):
-            raise ValueError(f"w must be a tensor of shape (..., 2), got {getattr(w, 'shape', w)}")
+            raise ValueError(
+                f"w must be a tensor of shape (..., 2), got {getattr(w, 'shape', w)}"
+            )
         if not w.is_floating_point():
             # integer coordinates would make the centre an integer too: a wrong loss, silently
             raise TypeError(f"w must be a floating-point tensor, got dtype {w.dtype}")
@@ -258,5 +266,7 @@ def loss_grid(
     with torch.no_grad():
         z = loss_fn(torch.stack([gx, gy], dim=-1))  # (ny, nx, 2) -> (ny, nx)
     if tuple(z.shape) != (len(y), len(x)):
-        raise ValueError(f"loss_fn returned shape {tuple(z.shape)}, expected {(len(y), len(x))}")
+        raise ValueError(
+            f"loss_fn returned shape {tuple(z.shape)}, expected {(len(y), len(x))}"
+        )
     return z.numpy()

@@ -204,11 +204,17 @@ def train(
     if config is None:
         config = TrainConfig()
     if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig (or None), got {type(config).__name__}")
+        raise TypeError(
+            f"config must be a TrainConfig (or None), got {type(config).__name__}"
+        )
     if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable (or None), got {type(callback).__name__}")
+        raise TypeError(
+            f"callback must be callable (or None), got {type(callback).__name__}"
+        )
     if autocast_dtype not in (None, torch.bfloat16):
-        raise ValueError(f"autocast_dtype must be torch.bfloat16 or None, got {autocast_dtype!r}")
+        raise ValueError(
+            f"autocast_dtype must be torch.bfloat16 or None, got {autocast_dtype!r}"
+        )
     block_size = _block_size(model, config.block_size)
     train_data = check_token_stream("train_data", train_data, block_size)
     if val_data is not None:
@@ -233,16 +239,24 @@ def train(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
     optimizer = configure_optimizer(
-        model, lr=config.lr, weight_decay=config.weight_decay, betas=config.betas, eps=config.eps
+        model,
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        betas=config.betas,
+        eps=config.eps,
     )
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
     batch_generator = torch.Generator().manual_seed(config.seed)
     eval_seed = config.seed + 1  # the same evaluation windows at every evaluation
-    eval_at = set(range(0, config.steps, config.eval_every)) if config.eval_every else set()
+    eval_at = (
+        set(range(0, config.steps, config.eval_every)) if config.eval_every else set()
+    )
     eval_at.add(config.steps)
     cuda_devices = []
     if device.type == "cuda":
-        cuda_devices = [torch.cuda.current_device() if device.index is None else device.index]
+        cuda_devices = [
+            torch.cuda.current_device() if device.index is None else device.index
+        ]
     result = TrainResult(config=config)
 
     def evaluate(step: int) -> None:
@@ -283,12 +297,19 @@ def train(
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 x, y = get_batch(
-                    train_data, config.batch_size, block_size, batch_generator, device=device
+                    train_data,
+                    config.batch_size,
+                    block_size,
+                    batch_generator,
+                    device=device,
                 )  # (B, T) each
-                x, y = shard(x), shard(y)  # under torchrun: this process's rows of the batch
+                # under torchrun: this process's rows of the batch
+                x, y = shard(x), shard(y)
                 with precision():  # float32, or bfloat16 autocast if asked for
-                    _, loss = net(x, targets=y)  # net: the model (in DDP under torchrun)
-                loss_value = all_reduce_mean(loss.detach())  # the mean over the processes
+                    # net: the model (in DDP under torchrun)
+                    _, loss = net(x, targets=y)
+                # the mean over the processes
+                loss_value = all_reduce_mean(loss.detach())
                 if not math.isfinite(loss_value):
                     raise FloatingPointError(
                         f"the loss became {loss_value} at step {step}; "

@@ -82,7 +82,10 @@ def configure_optimizer(
     weight_decay = check_float("weight_decay", weight_decay, minimum=0)
     betas, eps = _check_betas_eps(betas, eps)
     in_embedding = {
-        id(p) for m in model.modules() if isinstance(m, nn.Embedding) for p in m.parameters()
+        id(p)
+        for m in model.modules()
+        if isinstance(m, nn.Embedding)
+        for p in m.parameters()
     }
     decay, no_decay = [], []
     for p in model.parameters():  # each shared (tied) parameter once

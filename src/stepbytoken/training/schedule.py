@@ -58,7 +58,9 @@ def lr_schedule(
     """
     step = check_int("step", step, minimum=0)
     total_steps = check_int("total_steps", total_steps, minimum=1)
-    warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0, maximum=total_steps)
+    warmup_steps = check_int(
+        "warmup_steps", warmup_steps, minimum=0, maximum=total_steps
+    )
     max_lr = check_float("max_lr", max_lr, minimum=0, open_minimum=True)
     min_lr = check_float("min_lr", min_lr, minimum=0, maximum=max_lr)
 

@@ -93,21 +93,28 @@ def train_word_vectors(
     lr = check_float("lr", lr, minimum=0, open_minimum=True)
     subsample = check_float("subsample", subsample, minimum=0)
     if isinstance(words, str):
-        raise TypeError("words must be a list of words, not a str; split it with world.words()")
+        raise TypeError(
+            "words must be a list of words, not a str; split it with world.words()"
+        )
     vocab = WordVocab.from_words(words, min_count=min_count, specials=())
     idx = torch.tensor(vocab.encode(words), dtype=torch.long)
     if idx.numel() < 2:
-        raise ValueError(f"need at least 2 words in the vocabulary to train, got {idx.numel()}")
+        raise ValueError(
+            f"need at least 2 words in the vocabulary to train, got {idx.numel()}"
+        )
     counts = torch.tensor(vocab.counts, dtype=torch.float64)
     freq = counts / counts.sum()
     if subsample > 0:
-        keep_prob = ((subsample / freq).sqrt() + subsample / freq).clamp(max=1.0).float()
+        keep_prob = (
+            ((subsample / freq).sqrt() + subsample / freq).clamp(max=1.0).float()
+        )
     else:
         keep_prob = torch.ones(len(vocab))
     neg_probs = (counts**0.75 / (counts**0.75).sum()).float()
 
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the matrices are small: threads only add overhead and noise
+    # the matrices are small: threads only add overhead and noise
+    torch.set_num_threads(1)
     try:
         return _train(idx, vocab, keep_prob, neg_probs, dim, window, negatives, epochs, lr,
                       batch_size, seed, progress)  # fmt: skip
@@ -166,7 +173,8 @@ def _train(
             rate = lr * max(1.0 - step / total_steps, 1e-4)
             # SGD on just the rows this batch used. A word seen many times in one batch gets the
             # mean of its gradients, not their sum, so its step stays small in large batches.
-            seen_in = torch.bincount(c, minlength=V).clamp_min(1).unsqueeze(-1)  # (V, 1)
+            # (V, 1)
+            seen_in = torch.bincount(c, minlength=V).clamp_min(1).unsqueeze(-1)
             seen_out = torch.bincount(torch.cat([o, n.reshape(-1)]), minlength=V)
             seen_out = seen_out.clamp_min(1).unsqueeze(-1)  # (V, 1)
             grad_v = grad_v / seen_in[c]

@@ -31,7 +31,13 @@ from __future__ import annotations
 from stepbytoken.world.arithmetic import format_arithmetic
 from stepbytoken.world.calculator import CalculatorError, calculate
 from stepbytoken.world.conversation import ChatExample, Message, check_conversation
-from stepbytoken.world.corpus import DOC_SEPARATOR, DOCUMENT_KINDS, Document, corpus_stats, words
+from stepbytoken.world.corpus import (
+    DOC_SEPARATOR,
+    DOCUMENT_KINDS,
+    Document,
+    corpus_stats,
+    words,
+)
 from stepbytoken.world.entities import Kingdom, Person
 from stepbytoken.world.entity_split import EntitySplit, split_entities
 from stepbytoken.world.facts import RELATIONS, Fact

@@ -65,7 +65,11 @@ def format_arithmetic(a: int, op: str, b: int, *, think: bool = True) -> str:
             y = int(db[i]) if i < len(db) else 0
             if op == "+":
                 total = x + y + carry
-                step = f"{x} + {y}" + (" + 1" if carry else "") + f" = {total}, write {total % 10}"
+                step = (
+                    f"{x} + {y}"
+                    + (" + 1" if carry else "")
+                    + f" = {total}, write {total % 10}"
+                )
                 carry = int(total >= 10)
                 steps.append(step + (" carry 1." if carry else "."))
             else:
@@ -78,7 +82,9 @@ def format_arithmetic(a: int, op: str, b: int, *, think: bool = True) -> str:
                     lhs = f"1{x} - {y}" + (" - 1" if carry else "")
                     need = f"{x} - {y}" + (" - 1" if carry else "")
                     value = 10 + have - y
-                    steps.append(f"{need} needs a borrow, {lhs} = {value}, write {value} borrow 1.")
+                    steps.append(
+                        f"{need} needs a borrow, {lhs} = {value}, write {value} borrow 1."
+                    )
                     carry = 1
         if carry:
             steps.append("Write the carry 1.")

@@ -45,7 +45,11 @@ def _value(node: ast.AST) -> int:
             raise CalculatorError(f"numbers may have at most {MAX_DIGITS} digits")
         result = node.value
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        result = -_value(node.operand) if isinstance(node.op, ast.USub) else _value(node.operand)
+        result = (
+            -_value(node.operand)
+            if isinstance(node.op, ast.USub)
+            else _value(node.operand)
+        )
     elif isinstance(node, ast.BinOp) and type(node.op) in _OPS:
         result = _OPS[type(node.op)](_value(node.left), _value(node.right))
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
@@ -56,7 +60,9 @@ def _value(node: ast.AST) -> int:
             raise CalculatorError(f"{a} / {b} is not a whole number")
         result = a // b
     else:
-        raise CalculatorError(f"{type(node).__name__} is not allowed; use whole numbers, + - * /")
+        raise CalculatorError(
+            f"{type(node).__name__} is not allowed; use whole numbers, + - * /"
+        )
     if abs(result) > MAX_RESULT:
         raise CalculatorError(f"results must stay within +-{MAX_RESULT}")
     return result
@@ -92,7 +98,9 @@ def calculate(expression: str) -> int:
     if not expression.strip():
         raise CalculatorError("the expression is empty")
     if len(expression) > MAX_EXPRESSION:
-        raise CalculatorError(f"expressions may have at most {MAX_EXPRESSION} characters")
+        raise CalculatorError(
+            f"expressions may have at most {MAX_EXPRESSION} characters"
+        )
     bad = [c for c in expression if c not in _ALLOWED_CHARS]
     if bad:
         raise CalculatorError(

@@ -98,7 +98,9 @@ def check_conversation(messages: Sequence[Message], *, complete: bool = False) -
     Introduced in chapter 8.
     """
     if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
-        raise TypeError(f"messages must be a sequence of Message, got {type(messages).__name__}")
+        raise TypeError(
+            f"messages must be a sequence of Message, got {type(messages).__name__}"
+        )
     messages = tuple(messages)
     if not messages:
         raise ValueError("a conversation needs at least one message")
@@ -110,7 +112,9 @@ def check_conversation(messages: Sequence[Message], *, complete: bool = False) -
         check_str(f"the content of message {i}", m.content, allow_empty=False)
         for reserved in RESERVED_STRINGS:
             if reserved in m.content:
-                raise ValueError(f"message {i} contains the reserved string {reserved!r}")
+                raise ValueError(
+                    f"message {i} contains the reserved string {reserved!r}"
+                )
         allowed = _NEXT[previous.role if previous else None]
         if m.role not in allowed:
             names = ", ".join(repr(r) for r in allowed)
@@ -120,14 +124,24 @@ def check_conversation(messages: Sequence[Message], *, complete: bool = False) -
                 else f"after {previous.role!r} comes {names}"
             )
             raise ValueError(f"message {i} has role {m.role!r}, but {where}")
-        calls = previous is not None and previous.role == "assistant" and has_call(previous.content)
+        calls = (
+            previous is not None
+            and previous.role == "assistant"
+            and has_call(previous.content)
+        )
         if m.role == "tool" and not calls:
-            raise ValueError(f"message {i} is a tool result, but message {i - 1} made no call")
+            raise ValueError(
+                f"message {i} is a tool result, but message {i - 1} made no call"
+            )
         if m.role == "user" and calls:
-            raise ValueError(f"message {i - 1} made a tool call, so message {i} must be 'tool'")
+            raise ValueError(
+                f"message {i - 1} made a tool call, so message {i} must be 'tool'"
+            )
         previous = m
     if complete and (previous.role != "assistant" or has_call(previous.content)):
-        raise ValueError("a complete conversation ends with an assistant answer, not a call")
+        raise ValueError(
+            "a complete conversation ends with an assistant answer, not a call"
+        )
     return messages
 
 

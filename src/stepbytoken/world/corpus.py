@@ -91,7 +91,9 @@ def corpus_stats(documents: Sequence[Document]) -> dict:
     Introduced in chapter 3.
     """
     if isinstance(documents, (str, bytes)) or not isinstance(documents, Sequence):
-        raise TypeError(f"documents must be a list of Document, got {type(documents).__name__}")
+        raise TypeError(
+            f"documents must be a list of Document, got {type(documents).__name__}"
+        )
     for i, doc in enumerate(documents):
         check_instance(f"documents[{i}]", doc, Document)
     by_kind = Counter(d.kind for d in documents)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from stepbytoken.checks import check_choice, check_instance, check_int, check_str, check_strings
+from stepbytoken.checks import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_str,
+    check_strings,
+)
 from stepbytoken.world.lexicon import (
     COLOURS,
     CURRENCIES,
@@ -192,7 +198,8 @@ def make_kingdoms(
         name, adjective = pools.take("kingdom")
         towns = tuple(pools.take("town") for _ in range(3))
         names = {
-            t: pools.take("male" if t in ("king", "prince") else "female") for t in ROYAL_TITLES
+            t: pools.take("male" if t in ("king", "prince") else "female")
+            for t in ROYAL_TITLES
         }
         k = Kingdom(
             name,
@@ -214,7 +221,11 @@ def make_kingdoms(
             "king": (("wife", k.queen), ("son", k.prince), ("daughter", k.princess)),
             "queen": (("husband", k.king), ("son", k.prince), ("daughter", k.princess)),
             "prince": (("father", k.king), ("mother", k.queen), ("sister", k.princess)),
-            "princess": (("father", k.king), ("mother", k.queen), ("brother", k.prince)),
+            "princess": (
+                ("father", k.king),
+                ("mother", k.queen),
+                ("brother", k.prince),
+            ),
         }
         ages = {
             "king": king_age,
@@ -240,7 +251,9 @@ def make_kingdoms(
     return kingdoms, royals
 
 
-def make_family(rng: random.Random, pools: NamePools, towns: list[tuple[str, str]]) -> list[Person]:
+def make_family(
+    rng: random.Random, pools: NamePools, towns: list[tuple[str, str]]
+) -> list[Person]:
     """Draw a father, a mother, one or two children and perhaps an uncle or an aunt.
 
     Parameters
@@ -262,13 +275,17 @@ def make_family(rng: random.Random, pools: NamePools, towns: list[tuple[str, str
     check_instance("rng", rng, random.Random)
     check_instance("pools", pools, NamePools)
     if isinstance(towns, (str, bytes)) or not isinstance(towns, list) or not towns:
-        raise TypeError(f"towns must be a non-empty list of (town, kingdom) pairs, got {towns!r}")
+        raise TypeError(
+            f"towns must be a non-empty list of (town, kingdom) pairs, got {towns!r}"
+        )
     for i, town in enumerate(towns):
         if len(check_strings(f"towns[{i}]", town)) != 2:
             raise ValueError(f"towns[{i}] must be a (town, kingdom) pair, got {town!r}")
     home, kingdom = rng.choice(towns)
     names = {"father": pools.take("male"), "mother": pools.take("female")}
-    kids = rng.choice((("son",), ("daughter",), ("son", "daughter"), ("son", "daughter")))
+    kids = rng.choice(
+        (("son",), ("daughter",), ("son", "daughter"), ("son", "daughter"))
+    )
     for kid in kids:
         names[kid] = pools.take("male" if kid == "son" else "female")
     extra = rng.choice((None, "uncle", "aunt", "uncle", "aunt"))

@@ -79,7 +79,9 @@ class EntitySplit:
         towns = {f.subject for f in self.facts["heldout"] if f.relation == "kingdom"}
         names = set(self.subjects["unseen"]) | set(self.unseen_names)
         names |= set(self.subjects["heldout"]) - towns
-        names |= set(self.phantom_people["heldout"]) | set(self.phantom_kingdoms["heldout"])
+        names |= set(self.phantom_people["heldout"]) | set(
+            self.phantom_kingdoms["heldout"]
+        )
         return frozenset(names)
 
 
@@ -115,7 +117,9 @@ def _thirds(names: list[str], rng: random.Random) -> dict[str, tuple[str, ...]]:
     return dict(zip(PHANTOM_USES, parts, strict=True))
 
 
-def split_entities(world: World, *, heldout_share: float = 0.25, seed: int = 0) -> EntitySplit:
+def split_entities(
+    world: World, *, heldout_share: float = 0.25, seed: int = 0
+) -> EntitySplit:
     """Split the world's entities for instruction data (see the module's description).
 
     Parameters
@@ -144,7 +148,9 @@ def split_entities(world: World, *, heldout_share: float = 0.25, seed: int = 0) 
     """
     if not isinstance(world, World):
         raise TypeError(f"world must be a World, got {type(world).__name__}")
-    check_float("heldout_share", heldout_share, minimum=0.0, maximum=1.0, open_maximum=True)
+    check_float(
+        "heldout_share", heldout_share, minimum=0.0, maximum=1.0, open_maximum=True
+    )
     check_int("seed", seed)
     rng = random.Random(f"entity-split-{world.seed}-{seed}")
     groups = _groups(world)
@@ -158,7 +164,9 @@ def split_entities(world: World, *, heldout_share: float = 0.25, seed: int = 0) 
         "unseen": tuple(sorted({f.subject for f in world.heldout_facts})),
     }
     facts = {
-        split: tuple(f for f in world.facts + world.heldout_facts if f.subject in set(names))
+        split: tuple(
+            f for f in world.facts + world.heldout_facts if f.subject in set(names)
+        )
         for split, names in subjects.items()
     }
     used = {p.name for p in world.people + world.heldout_people}

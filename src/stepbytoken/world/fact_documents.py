@@ -86,7 +86,9 @@ def statement(w: Writer, fact: Fact, person: Person | None) -> str:
     templates = RELATIONS[fact.relation][1]
     his = person.his if person else "its"
     return cap(
-        w.rng.choice(templates).format(s=fact.subject, o=fact.object, an_o=an(fact.object), his=his)
+        w.rng.choice(templates).format(
+            s=fact.subject, o=fact.object, an_o=an(fact.object), his=his
+        )
     )
 
 
@@ -112,7 +114,9 @@ def kingdom_document(w: Writer, k: Kingdom) -> str:
     w.rng.shuffle(towns)
     body.append(w.pick(KINGDOM_TOWNS, k=k.name, a=towns[0], b=towns[1], c=k.capital))
     body.append(w.pick(KINGDOM_PEOPLE, k=k.name, adj=k.adjective))
-    body.append(w.pick(KINGDOM_ROYALS, k=k.name, K=k.king, Q=k.queen, P=k.prince, R=k.princess))
+    body.append(
+        w.pick(KINGDOM_ROYALS, k=k.name, K=k.king, Q=k.queen, P=k.prince, R=k.princess)
+    )
     w.rng.shuffle(body)
     return " ".join(sentences + body)
 

@@ -15,7 +15,11 @@ __all__ = ["RELATIONS", "Fact", "kingdom_facts", "person_facts"]
 RELATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "capital": (
         "What is the capital of {s}?",
-        ("The capital of {s} is {o}.", "{o} is the capital of {s}.", "{s} has its capital at {o}."),
+        (
+            "The capital of {s} is {o}.",
+            "{o} is the capital of {s}.",
+            "{s} has its capital at {o}.",
+        ),
     ),
     "currency": (
         "What money do people use in {s}?",
@@ -27,15 +31,27 @@ RELATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "product": (
         "What is {s} famous for?",
-        ("{s} is famous for its {o}.", "The best {o} comes from {s}.", "{s} is known for its {o}."),
+        (
+            "{s} is famous for its {o}.",
+            "The best {o} comes from {s}.",
+            "{s} is known for its {o}.",
+        ),
     ),
     "king": (
         "Who is the king of {s}?",
-        ("The king of {s} is {o}.", "{o} is the king of {s}.", "{s} has a king called {o}."),
+        (
+            "The king of {s} is {o}.",
+            "{o} is the king of {s}.",
+            "{s} has a king called {o}.",
+        ),
     ),
     "queen": (
         "Who is the queen of {s}?",
-        ("The queen of {s} is {o}.", "{o} is the queen of {s}.", "{s} has a queen called {o}."),
+        (
+            "The queen of {s} is {o}.",
+            "{o} is the queen of {s}.",
+            "{s} has a queen called {o}.",
+        ),
     ),
     "prince": (
         "Who is the prince of {s}?",
@@ -55,9 +71,16 @@ RELATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "home": (
         "Where does {s} live?",
-        ("{s} lives in {o}.", "{s} has a house in {o}.", "{s} makes {his} home in {o}."),
+        (
+            "{s} lives in {o}.",
+            "{s} has a house in {o}.",
+            "{s} makes {his} home in {o}.",
+        ),
     ),
-    "age": ("How old is {s}?", ("{s} is {o} years old.", "{s} is {o}.", "The age of {s} is {o}.")),
+    "age": (
+        "How old is {s}?",
+        ("{s} is {o} years old.", "{s} is {o}.", "The age of {s} is {o}."),
+    ),
     "colour": (
         "What is the favourite colour of {s}?",
         (
@@ -82,7 +105,10 @@ RELATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
         "Who is the mother of {s}?",
         ("The mother of {s} is {o}.", "{o} is the mother of {s}."),
     ),
-    "son": ("Who is the son of {s}?", ("The son of {s} is {o}.", "{o} is the son of {s}.")),
+    "son": (
+        "Who is the son of {s}?",
+        ("The son of {s} is {o}.", "{o} is the son of {s}."),
+    ),
     "daughter": (
         "Who is the daughter of {s}?",
         ("The daughter of {s} is {o}.", "{o} is the daughter of {s}."),
@@ -99,14 +125,26 @@ RELATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
         "Who is the husband of {s}?",
         ("The husband of {s} is {o}.", "{o} is the husband of {s}."),
     ),
-    "wife": ("Who is the wife of {s}?", ("The wife of {s} is {o}.", "{o} is the wife of {s}.")),
-    "uncle": ("Who is the uncle of {s}?", ("The uncle of {s} is {o}.", "{o} is the uncle of {s}.")),
-    "aunt": ("Who is the aunt of {s}?", ("The aunt of {s} is {o}.", "{o} is the aunt of {s}.")),
+    "wife": (
+        "Who is the wife of {s}?",
+        ("The wife of {s} is {o}.", "{o} is the wife of {s}."),
+    ),
+    "uncle": (
+        "Who is the uncle of {s}?",
+        ("The uncle of {s} is {o}.", "{o} is the uncle of {s}."),
+    ),
+    "aunt": (
+        "Who is the aunt of {s}?",
+        ("The aunt of {s} is {o}.", "{o} is the aunt of {s}."),
+    ),
     "nephew": (
         "Who is the nephew of {s}?",
         ("The nephew of {s} is {o}.", "{o} is the nephew of {s}."),
     ),
-    "niece": ("Who is the niece of {s}?", ("The niece of {s} is {o}.", "{o} is the niece of {s}.")),
+    "niece": (
+        "Who is the niece of {s}?",
+        ("The niece of {s} is {o}.", "{o} is the niece of {s}."),
+    ),
 }
 
 
@@ -147,7 +185,15 @@ def kingdom_facts(k: Kingdom) -> list[Fact]:
     check_instance("k", k, Kingdom)
     facts = [
         Fact(k.name, rel, getattr(k, rel))
-        for rel in ("capital", "currency", "product", "king", "queen", "prince", "princess")
+        for rel in (
+            "capital",
+            "currency",
+            "product",
+            "king",
+            "queen",
+            "prince",
+            "princess",
+        )
     ]
     facts += [Fact(town, "kingdom", k.name) for town in k.towns]
     return facts

@@ -33,7 +33,9 @@ FLAWS = ("wrong", "ignores_instruction", "rude", "rambling")
 #: Dismissive remarks (each holds a phrase the judge's politeness rule refuses).
 RUDE_REMARKS = (" Obviously.", " Everyone knows that.", " What a silly question.")
 #: Padding that makes an answer long without making it wrong or rude.
-RAMBLE = " Let me say that again so that it is really clear for you, in case you missed it."
+RAMBLE = (
+    " Let me say that again so that it is really clear for you, in case you missed it."
+)
 
 _NUMBER = re.compile(r"-?\d+")
 
@@ -56,12 +58,18 @@ def applicable_flaws(example: ChatExample) -> tuple[str, ...]:
 def _wrong_value(example: ChatExample, rng: random.Random, pool: list[str]) -> str:
     gold = example.answer
     if _NUMBER.fullmatch(gold):
-        options = [int(gold) + d for d in (-3, -2, -1, 1, 2, 3, 10) if int(gold) + d >= 0]
+        options = [
+            int(gold) + d for d in (-3, -2, -1, 1, 2, 3, 10) if int(gold) + d >= 0
+        ]
         return str(rng.choice(options))
-    taken = {g.lower() for g in gold.split(", ")} | {e.lower() for e in example.entities}
+    taken = {g.lower() for g in gold.split(", ")} | {
+        e.lower() for e in example.entities
+    }
     options = [w for w in pool if w.lower() not in taken]
     if not options:
-        raise ValueError(f"pool must hold another answer than {gold!r} to write a wrong one")
+        raise ValueError(
+            f"pool must hold another answer than {gold!r} to write a wrong one"
+        )
     return rng.choice(sorted(options))
 
 
@@ -74,7 +82,10 @@ def _restyle(text: str, constraint: str | None) -> str:
 
 
 def flawed_answer(
-    example: ChatExample, flaw: str, rng: random.Random, pool: list[str] | tuple[str, ...] = ()
+    example: ChatExample,
+    flaw: str,
+    rng: random.Random,
+    pool: list[str] | tuple[str, ...] = (),
 ) -> str:
     """The assistant's last message rewritten with one flaw of :data:`FLAWS`.
 
@@ -115,7 +126,9 @@ def flawed_answer(
     if flaw == "wrong":
         if gold == IDK.rstrip(".") and example.relation is not None:
             subject = example.entities[0]
-            made_up = Fact(subject, example.relation, _wrong_value(example, rng, list(pool)))
+            made_up = Fact(
+                subject, example.relation, _wrong_value(example, rng, list(pool))
+            )
             return _restyle(answer_sentence(made_up), constraint)
         if constraint == "list_three":
             items = gold.split(", ")

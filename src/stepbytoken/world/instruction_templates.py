@@ -41,7 +41,9 @@ class Template(NamedTuple):
 
 def _templates(prefix: str, train: tuple[str, ...], heldout: tuple[str, ...]) -> tuple:
     rows = [(t, "train") for t in train] + [(t, "heldout") for t in heldout]
-    return tuple(Template(f"{prefix}/{i}", text, split) for i, (text, split) in enumerate(rows))
+    return tuple(
+        Template(f"{prefix}/{i}", text, split) for i, (text, split) in enumerate(rows)
+    )
 
 
 #: How a question is put to the assistant (``{q}``: the world's question for a fact).
@@ -54,7 +56,9 @@ ASK = _templates(
 #: Formatting rules: ``{name: templates}``; ``lowercase`` is held out entirely.
 CONSTRAINTS = {
     "one_word": _templates(
-        "one_word", ("Answer in one word.", "Give a one-word answer."), ("Reply with one word.",)
+        "one_word",
+        ("Answer in one word.", "Give a one-word answer."),
+        ("Reply with one word.",),
     ),
     "capitals": _templates(
         "capitals",
@@ -67,7 +71,9 @@ CONSTRAINTS = {
         ("Use one whole sentence.",),
     ),
     "list_three": _templates(
-        "list_three", ("Separate them by commas.",), ("Give them as a comma-separated list.",)
+        "list_three",
+        ("Separate them by commas.",),
+        ("Give them as a comma-separated list.",),
     ),
     "lowercase": _templates("lowercase", (), ("Answer in lowercase letters only.",)),
 }
@@ -91,7 +97,9 @@ TOOL_SYSTEM = "Tools: calc, lookup."
 
 #: Arithmetic too hard to do in one's head (``{a}``, ``{op}``, ``{b}``).
 TOOL_ARITHMETIC = _templates(
-    "calc", ("What is {a} {op} {b}?", "Compute {a} {op} {b}."), ("How much is {a} {op} {b}?",)
+    "calc",
+    ("What is {a} {op} {b}?", "Compute {a} {op} {b}."),
+    ("How much is {a} {op} {b}?",),
 )
 
 #: Two look-ups, then a computation: the age gap (train) or the sum (held out).
@@ -118,5 +126,7 @@ def pick_templates(templates: tuple[Template, ...], split: str) -> tuple[Templat
     Introduced in chapter 8.
     """
     if split not in ("train", "heldout", "all"):
-        raise ValueError(f"templates must be one of 'train', 'heldout', 'all', got {split!r}")
+        raise ValueError(
+            f"templates must be one of 'train', 'heldout', 'all', got {split!r}"
+        )
     return tuple(t for t in templates if split == "all" or t.split == split)

@@ -97,7 +97,9 @@ def apply_constraint(sentence: str, word: str, constraint: str | None) -> str:
 
 def _fact(ctx: TaskContext) -> ChatExample:
     if ctx.split == "unseen":
-        raise ValueError("nobody can answer facts of unseen entities; use kind 'unknown'")
+        raise ValueError(
+            "nobody can answer facts of unseen entities; use kind 'unknown'"
+        )
     fact = ctx.rng.choice(ctx.facts())
     text, tid = ctx.ask(fact.question())
     return ChatExample(
@@ -121,7 +123,9 @@ def _format(ctx: TaskContext) -> ChatExample:
     rule = ctx.template(CONSTRAINTS[constraint])
     if constraint == "list_three":
         fact = ctx.rng.choice(kingdoms)
-        towns = ", ".join(f.subject for f in ctx.facts(("kingdom",)) if f.object == fact.subject)
+        towns = ", ".join(
+            f.subject for f in ctx.facts(("kingdom",)) if f.object == fact.subject
+        )
         ask = ctx.template(LIST_TOWNS)
         text, answer, reply = ask.text.format(k=fact.subject), towns, towns
         tid, relation = f"{ask.id}+{rule.id}", None
@@ -157,7 +161,9 @@ def _invented_facts(ctx: TaskContext, name: str) -> list[Fact]:
 
 def _statement(rng: random.Random, fact: Fact) -> str:
     wordings = [t for t in RELATIONS[fact.relation][1] if "{his}" not in t]
-    return cap(rng.choice(wordings).format(s=fact.subject, o=fact.object, an_o=an(fact.object)))
+    return cap(
+        rng.choice(wordings).format(s=fact.subject, o=fact.object, an_o=an(fact.object))
+    )
 
 
 def _passage(ctx: TaskContext) -> ChatExample:
@@ -187,19 +193,30 @@ def _passage(ctx: TaskContext) -> ChatExample:
 
 def _unknown(ctx: TaskContext) -> ChatExample:
     if ctx.unknown == "none":
-        raise ValueError("unknown='none' writes no answers to questions about unknown entities")
+        raise ValueError(
+            "unknown='none' writes no answers to questions about unknown entities"
+        )
     truth = None
     if ctx.split == "unseen":
         fact = ctx.rng.choice(ctx.facts(_PERSON_ASKED + _KINGDOM_ASKED))
         subject, relation, truth = fact
     else:
         use = "idk" if ctx.split == "train" else "heldout"
-        people, kingdoms = ctx.entities.phantom_people[use], ctx.entities.phantom_kingdoms[use]
+        people, kingdoms = (
+            ctx.entities.phantom_people[use],
+            ctx.entities.phantom_kingdoms[use],
+        )
         subject = ctx.rng.choice(people + kingdoms)
-        relation = ctx.rng.choice(_PERSON_ASKED if subject in people else _KINGDOM_ASKED)
+        relation = ctx.rng.choice(
+            _PERSON_ASKED if subject in people else _KINGDOM_ASKED
+        )
     text, tid = ctx.ask(Fact(subject, relation, "").question())
     made_up = ctx.rng.choice(ctx.train_objects(relation))  # drawn always: same prompts
-    reply = IDK if ctx.unknown == "idk" else answer_sentence(Fact(subject, relation, made_up))
+    reply = (
+        IDK
+        if ctx.unknown == "idk"
+        else answer_sentence(Fact(subject, relation, made_up))
+    )
     return ChatExample(
         "unknown",
         (Message("user", text),),
@@ -288,7 +305,9 @@ def make_examples(
     check_int("seed", seed)
     entities = split_entities(world) if entities is None else entities
     if not isinstance(entities, EntitySplit):
-        raise TypeError(f"entities must be an EntitySplit, got {type(entities).__name__}")
+        raise TypeError(
+            f"entities must be an EntitySplit, got {type(entities).__name__}"
+        )
     rng = random.Random(f"instructions-{world.seed}-{kind}-{split}-{templates}-{seed}")
     ctx = TaskContext(entities, split, templates, rng, unknown, think)
     write = _WRITERS[kind]
@@ -296,7 +315,12 @@ def make_examples(
 
 
 def training_examples(
-    world: World, n: int, *, unknown: str = "idk", seed: int = 0, shares: dict | None = None
+    world: World,
+    n: int,
+    *,
+    unknown: str = "idk",
+    seed: int = 0,
+    shares: dict | None = None,
 ) -> list[ChatExample]:
     """The instruction-tuning mixture: ``n`` shuffled examples, training entities and wordings.
 
@@ -321,7 +345,9 @@ def training_examples(
     check_int("n", n, minimum=0)
     check_choice("unknown", unknown, UNKNOWN_VARIANTS)
     if shares is not None and not isinstance(shares, Mapping):
-        raise TypeError(f"shares must be a dict of kind -> weight, got {type(shares).__name__}")
+        raise TypeError(
+            f"shares must be a dict of kind -> weight, got {type(shares).__name__}"
+        )
     shares = dict(TRAINING_SHARES if shares is None else shares)
     for kind, weight in shares.items():
         check_choice("a kind of shares", kind, KINDS)
@@ -340,6 +366,8 @@ def training_examples(
     examples = []
     for kind, count in counts.items():
         mode = "guess" if unknown == "guess" else "idk"
-        examples += make_examples(world, kind, count, unknown=mode, seed=seed, entities=entities)
+        examples += make_examples(
+            world, kind, count, unknown=mode, seed=seed, entities=entities
+        )
     random.Random(f"instructions-mix-{world.seed}-{seed}").shuffle(examples)
     return examples

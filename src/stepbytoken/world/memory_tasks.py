@@ -72,7 +72,9 @@ def recall_examples(
     rng = random.Random(f"recall-{world.seed}-{split}-{n_filler}-{seed}")
     people = entities.phantom_people["passage" if split == "train" else "heldout"]
     homes = sorted({f.object for f in entities.facts["train"] if f.relation == "home"})
-    fillers = make_examples(world, "fact", n * n_filler, split=split, seed=seed, entities=entities)
+    fillers = make_examples(
+        world, "fact", n * n_filler, split=split, seed=seed, entities=entities
+    )
     examples = []
     for i in range(n):
         fact = Fact(rng.choice(people), "home", rng.choice(homes))

@@ -65,7 +65,9 @@ class RetrievalSet:
         raise KeyError(f"no document {doc_id!r} in this set")
 
 
-def retrieval_set(world: World, *, n_distractors: int = 0, seed: int = 0) -> RetrievalSet:
+def retrieval_set(
+    world: World, *, n_distractors: int = 0, seed: int = 0
+) -> RetrievalSet:
     """Documents about the held-out entities, and a question per held-out fact.
 
     Parameters
@@ -104,8 +106,12 @@ def retrieval_set(world: World, *, n_distractors: int = 0, seed: int = 0) -> Ret
     known = [k.name for k in world.kingdoms] + [p.name for p in world.people]
     check_int("n_distractors", n_distractors, minimum=0, maximum=len(known))
     check_int("seed", seed)
-    subjects = [k.name for k in world.heldout_kingdoms] + [p.name for p in world.heldout_people]
-    distractors = random.Random(f"retrieval-{world.seed}-{seed}").sample(known, n_distractors)
+    subjects = [k.name for k in world.heldout_kingdoms] + [
+        p.name for p in world.heldout_people
+    ]
+    distractors = random.Random(f"retrieval-{world.seed}-{seed}").sample(
+        known, n_distractors
+    )
     documents = tuple(
         RetrievalDocument(s, s, world.fact_document(s, seed=seed), s in subjects)
         for s in subjects + distractors
@@ -113,8 +119,14 @@ def retrieval_set(world: World, *, n_distractors: int = 0, seed: int = 0) -> Ret
     texts = {d.id: d.text for d in documents}
     questions = []
     for fact in world.heldout_facts:
-        doc = world.kingdom(fact.object).name if fact.relation == "kingdom" else fact.subject
+        doc = (
+            world.kingdom(fact.object).name
+            if fact.relation == "kingdom"
+            else fact.subject
+        )
         if not re.search(rf"\b{re.escape(fact.object)}\b", texts[doc]):
             raise RuntimeError(f"the document about {doc} does not state {fact}")
-        questions.append(RetrievalQuestion(fact.question(), fact.object, doc, fact.relation))
+        questions.append(
+            RetrievalQuestion(fact.question(), fact.object, doc, fact.relation)
+        )
     return RetrievalSet(documents, tuple(questions))

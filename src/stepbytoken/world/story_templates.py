@@ -336,7 +336,10 @@ STORIES = {
                 "When {q_name} saw the {obj}, {q_he} hugged {p}.",
                 '"It is beautiful," said {q_name}.',
             ),
-            ("{p_He} was glad that {q_he} liked it.", "It was a happy day for them both."),
+            (
+                "{p_He} was glad that {q_he} liked it.",
+                "It was a happy day for them both.",
+            ),
         ),
         lasting=True,
     ),
@@ -348,7 +351,10 @@ STORIES = {
                 "For many years {p_he} {p_worked} for the people of {home}.",
                 "{p_He} {p_worked} from morning to night.",
             ),
-            ("One day {q} came to see {p_him}.", "One day {p_his} {relation} {q} needed help."),
+            (
+                "One day {q} came to see {p_him}.",
+                "One day {p_his} {relation} {q} needed help.",
+            ),
             (
                 "{q_He} had no time, because {q_he} had so much work to do.",
                 "{q_His} {obj} was broken and {q_he} was worried.",

@@ -58,13 +58,17 @@ class TaskContext:
                 check_choice("a relation of relations", relation, tuple(RELATIONS))
         facts = self.entities.facts[self.split]
         if not facts:
-            raise ValueError(f"the {self.split!r} split of this world has no facts to ask about")
+            raise ValueError(
+                f"the {self.split!r} split of this world has no facts to ask about"
+            )
         return [f for f in facts if relations is None or f.relation in relations]
 
     def train_objects(self, relation: str) -> list[str]:
         """Every answer of ``relation`` among training facts (for made-up answers)."""
         check_choice("relation", relation, tuple(RELATIONS))
-        return sorted({f.object for f in self.entities.facts["train"] if f.relation == relation})
+        return sorted(
+            {f.object for f in self.entities.facts["train"] if f.relation == relation}
+        )
 
 
 def answer_sentence(fact: Fact) -> str:
@@ -83,4 +87,6 @@ def answer_sentence(fact: Fact) -> str:
     check_instance("fact", fact, Fact)
     check_choice("fact.relation", fact.relation, tuple(RELATIONS))
     text = RELATIONS[fact.relation][1][0]
-    return cap(text.format(s=fact.subject, o=fact.object, an_o=an(fact.object), his="its"))
+    return cap(
+        text.format(s=fact.subject, o=fact.object, an_o=an(fact.object), his="its")
+    )

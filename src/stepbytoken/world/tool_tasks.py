@@ -28,7 +28,13 @@ from stepbytoken.world.instruction_templates import (
 from stepbytoken.world.task_context import TaskContext, answer_sentence
 from stepbytoken.world.tools import Toolbox, format_call
 
-__all__ = ["FAMILY_RELATIONS", "PROBLEM_OPS", "heldout_problem", "scratchpad_task", "tool_task"]
+__all__ = [
+    "FAMILY_RELATIONS",
+    "PROBLEM_OPS",
+    "heldout_problem",
+    "scratchpad_task",
+    "tool_task",
+]
 
 #: The operators of the arithmetic problems (:func:`heldout_problem`).
 PROBLEM_OPS = ("+", "-", "*")
@@ -106,7 +112,9 @@ def tool_task(ctx: TaskContext) -> ChatExample:
     check_instance("ctx", ctx, TaskContext)
     box = Toolbox(ctx.facts())
     ages = ctx.facts(("age",))
-    task = ctx.rng.choice(("calc", "lookup", "ages") if len(ages) > 1 else ("calc", "lookup"))
+    task = ctx.rng.choice(
+        ("calc", "lookup", "ages") if len(ages) > 1 else ("calc", "lookup")
+    )
     if task == "calc":
         a, op, b = _problem(ctx, _hard_problem)
         t = ctx.template(TOOL_ARITHMETIC)
@@ -127,19 +135,29 @@ def tool_task(ctx: TaskContext) -> ChatExample:
         if int(x.object) < int(y.object):
             x, y = y, x
         t = ctx.template(TOOL_TWO_AGES)
-        text, tid, subjects = t.text.format(a=x.subject, b=y.subject), t.id, (x.subject, y.subject)
+        text, tid, subjects = (
+            t.text.format(a=x.subject, b=y.subject),
+            t.id,
+            (x.subject, y.subject),
+        )
         relation = None
         op = "-" if t.split == "train" else "+"
         steps = [("lookup", f"{x.subject}, age"), ("lookup", f"{y.subject}, age")]
         steps.append(("calc", f"{x.object}{op}{y.object}"))
-        answer = str(int(x.object) - int(y.object) if op == "-" else int(x.object) + int(y.object))
+        answer = str(
+            int(x.object) - int(y.object)
+            if op == "-"
+            else int(x.object) + int(y.object)
+        )
         if op == "-":
             final = f"{x.subject} is {answer} years older than {y.subject}."
         else:
             final = f"Together they are {answer} years old."
     reply = _calls(box, steps) + (Message("assistant", final),)
     prompt = (Message("system", TOOL_SYSTEM), Message("user", text))
-    return ChatExample("tool", prompt, reply, answer, None, tid, subjects, relation=relation)
+    return ChatExample(
+        "tool", prompt, reply, answer, None, tid, subjects, relation=relation
+    )
 
 
 def scratchpad_task(ctx: TaskContext) -> ChatExample:
@@ -153,21 +171,37 @@ def scratchpad_task(ctx: TaskContext) -> ChatExample:
     check_instance("ctx", ctx, TaskContext)
     links = ctx.facts(FAMILY_RELATIONS)
     known = {(f.subject, f.relation): f.object for f in ctx.facts()}
-    second = [t for t in SCRATCH_RELATIONS if t.split == ctx.templates or ctx.templates == "all"]
-    hops = [(link, t) for link in links for t in second if (link.object, t.text) in known]
+    second = [
+        t
+        for t in SCRATCH_RELATIONS
+        if t.split == ctx.templates or ctx.templates == "all"
+    ]
+    hops = [
+        (link, t) for link in links for t in second if (link.object, t.text) in known
+    ]
     if hops and ctx.rng.random() < 0.5:
         link, t = ctx.rng.choice(hops)
         fact = Fact(link.object, t.text, known[(link.object, t.text)])
-        question = RELATIONS[t.text][0].format(s=f"the {link.relation} of {link.subject}")
+        question = RELATIONS[t.text][0].format(
+            s=f"the {link.relation} of {link.subject}"
+        )
         text, ask_id = ctx.ask(question)
         steps = f"{answer_sentence(link)} {answer_sentence(fact)}"
-        answer, tid, subjects = fact.object, f"{t.id}+{ask_id}", (link.subject, link.object)
+        answer, tid, subjects = (
+            fact.object,
+            f"{t.id}+{ask_id}",
+            (link.subject, link.object),
+        )
         relation = fact.relation
     else:
         a, op, b = _problem(ctx, _easy_problem)
         text, ask_id = ctx.ask(f"What is {a} {op} {b}?")
         steps = format_arithmetic(a, op, b).split("\n")[1].removeprefix("Think: ")
-        answer, tid, subjects = str(a + b if op == "+" else a - b), f"arith+{ask_id}", ()
+        answer, tid, subjects = (
+            str(a + b if op == "+" else a - b),
+            f"arith+{ask_id}",
+            (),
+        )
         relation = None
     final = f"Think: {steps}\nAnswer: {answer}" if ctx.think else f"Answer: {answer}"
     return ChatExample(

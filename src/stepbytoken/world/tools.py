@@ -119,7 +119,9 @@ def parse_call(text: str) -> ToolCall | None:
         return None
     shape = _SHAPE.fullmatch(match.group(1).strip())
     if shape is None:
-        raise ToolError(f"a call must look like name(arguments), got {match.group(1)!r}")
+        raise ToolError(
+            f"a call must look like name(arguments), got {match.group(1)!r}"
+        )
     return ToolCall(shape.group(1), shape.group(2))
 
 
@@ -144,11 +146,15 @@ class Toolbox:
 
     def __init__(self, facts: Iterable[Fact]) -> None:
         if isinstance(facts, (str, bytes)) or not isinstance(facts, Iterable):
-            raise TypeError(f"facts must be a list of Fact triples, got {type(facts).__name__}")
+            raise TypeError(
+                f"facts must be a list of Fact triples, got {type(facts).__name__}"
+            )
         self._table: dict[tuple[str, str], str] = {}
         for fact in facts:
             if not isinstance(fact, Fact):
-                raise TypeError(f"facts must be Fact triples, got {type(fact).__name__}")
+                raise TypeError(
+                    f"facts must be Fact triples, got {type(fact).__name__}"
+                )
             self._table[(fact.subject, fact.relation)] = fact.object
 
     def call(self, call: ToolCall) -> str:
@@ -156,7 +162,9 @@ class Toolbox:
         if not isinstance(call, ToolCall):
             raise TypeError(f"call must be a ToolCall, got {type(call).__name__}")
         if call.name not in TOOLS:
-            raise ToolError(f"unknown tool {call.name!r}; allowed tools: {', '.join(TOOLS)}")
+            raise ToolError(
+                f"unknown tool {call.name!r}; allowed tools: {', '.join(TOOLS)}"
+            )
         if len(call.arguments) > MAX_ARGUMENTS:
             raise ToolError(f"arguments may have at most {MAX_ARGUMENTS} characters")
         if call.name == "calc":

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from stepbytoken.checks import check_choice, check_int
 from stepbytoken.world.arithmetic import arithmetic_document
 from stepbytoken.world.corpus import DOC_SEPARATOR, Document, corpus_stats
-from stepbytoken.world.entities import Kingdom, NamePools, Person, make_family, make_kingdoms
+from stepbytoken.world.entities import (
+    Kingdom,
+    NamePools,
+    Person,
+    make_family,
+    make_kingdoms,
+)
 from stepbytoken.world.fact_documents import (
     fact_documents,
     kingdom_document,
@@ -195,9 +201,12 @@ class World:
         docs = [Document("story", write_story(writer)) for _ in range(counts["story"])]
         docs += fact_documents(writer, counts["facts"])
         docs += qa_documents(writer, counts["qa"])
-        docs += [Document("pattern", pattern_document(rng)) for _ in range(counts["pattern"])]
         docs += [
-            Document("arithmetic", arithmetic_document(rng)) for _ in range(counts["arithmetic"])
+            Document("pattern", pattern_document(rng)) for _ in range(counts["pattern"])
+        ]
+        docs += [
+            Document("arithmetic", arithmetic_document(rng))
+            for _ in range(counts["arithmetic"])
         ]
         rng.shuffle(docs)
         return docs
@@ -248,7 +257,9 @@ class World:
         >>> k.capital in world.fact_document(k.name)
         True
         """
-        writer = Writer(self, random.Random(f"small-world-{self.seed}-fact-{subject}-{seed}"))
+        writer = Writer(
+            self, random.Random(f"small-world-{self.seed}-fact-{subject}-{seed}")
+        )
         if subject in writer.kingdoms:
             return kingdom_document(writer, writer.kingdoms[subject])
         if subject in writer.people:
@@ -319,9 +330,15 @@ def make_world(
     facts += [f for p in people for f in person_facts(p)]
     held_facts = [f for k in held_kingdoms for f in kingdom_facts(k)]
     held_facts += [f for p in held_people for f in person_facts(p)]
-    heldout = [k.name for k in held_kingdoms] + [t for k in held_kingdoms for t in k.towns]
-    heldout += [k.currency for k in held_kingdoms] + [k.adjective for k in held_kingdoms]
-    heldout += [p.name for p in held_people] + [p.pet_name for p in held_people if p.pet_name]
+    heldout = [k.name for k in held_kingdoms] + [
+        t for k in held_kingdoms for t in k.towns
+    ]
+    heldout += [k.currency for k in held_kingdoms] + [
+        k.adjective for k in held_kingdoms
+    ]
+    heldout += [p.name for p in held_people] + [
+        p.pet_name for p in held_people if p.pet_name
+    ]
     return World(
         seed=seed,
         kingdoms=tuple(kingdoms),

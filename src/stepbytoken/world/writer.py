@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Writer", "an", "cap", "in_tense", "person_fields"]
 
-_JOBS = {name: (workplace, work, worked) for name, workplace, work, worked in PROFESSIONS}
+_JOBS = {
+    name: (workplace, work, worked) for name, workplace, work, worked in PROFESSIONS
+}
 _SOUNDS = {animal[0]: animal[2] for animal in ANIMALS}
 #: The tenses a story is told in.
 TENSES = ("present", "past")
@@ -82,7 +84,11 @@ def person_fields(key: str, p: Person) -> dict[str, str]:
     }
     if p.profession:
         workplace, work, worked = _JOBS[p.profession]
-        f |= {f"{key}_workplace": workplace, f"{key}_work": work, f"{key}_worked": worked}
+        f |= {
+            f"{key}_workplace": workplace,
+            f"{key}_work": work,
+            f"{key}_worked": worked,
+        }
     if p.pet and p.pet_name:
         f |= {
             f"{key}_pet": p.pet,
@@ -108,7 +114,9 @@ class Writer:
 
     def __init__(self, world: World, rng: random.Random) -> None:
         if not all(hasattr(world, a) for a in ("people", "heldout_people", "kingdoms")):
-            raise TypeError(f"world must be a World (see make_world), got {type(world).__name__}")
+            raise TypeError(
+                f"world must be a World (see make_world), got {type(world).__name__}"
+            )
         check_instance("rng", rng, random.Random)
         self.world = world
         self.rng = rng
@@ -120,7 +128,9 @@ class Writer:
     def pick(self, options: Sequence[str], **fields: str) -> str:
         """One of ``options``, filled with ``fields`` and capitalized."""
         if not (isinstance(options, (list, tuple)) and options):
-            raise TypeError(f"options must be a non-empty list of templates, got {options!r}")
+            raise TypeError(
+                f"options must be a non-empty list of templates, got {options!r}"
+            )
         check_strings("options", options)
         return cap(self.rng.choice(options).format(**fields))
 
@@ -150,7 +160,9 @@ class Writer:
         k = self.kingdoms[p.kingdom]
         obj, objs, obj_phrase = self.rng.choice(OBJECTS)
         if lasting:
-            obj, objs, obj_phrase = self.rng.choice([o for o in OBJECTS if o[0] not in FOODS])
+            obj, objs, obj_phrase = self.rng.choice(
+                [o for o in OBJECTS if o[0] not in FOODS]
+            )
         animal, animals, sound, _ = self.rng.choice(ANIMALS)
         colour = self.rng.choice(COLOURS)
         f = {
@@ -185,7 +197,9 @@ class Writer:
         """``"walked to the mill"``: a verb of :data:`VERBS` not in ``exclude``, and its tail."""
         check_choice("tense", tense, TENSES)
         check_strings("exclude", exclude)  # checked; kept as given (often a set)
-        present, past, tails = self.rng.choice([v for v in VERBS if v[0] not in exclude])
+        present, past, tails = self.rng.choice(
+            [v for v in VERBS if v[0] not in exclude]
+        )
         tail = self.rng.choice(tails).format(place=self.rng.choice(PLACES))
         return f"{present if tense == 'present' else past} {tail}"
 
@@ -209,7 +223,9 @@ class Writer:
         f = {"he": p.he, "him": p.him, "his": p.his, "be": be, "it": it}
         if kind == "animal":
             singular, plural_form, f["sound"], f["doing"] = self.rng.choice(ANIMALS)
-            options = NOUN_SENTENCES["animal"] + (NOUN_SENTENCES["animal, past"] if past else ())
+            options = NOUN_SENTENCES["animal"] + (
+                NOUN_SENTENCES["animal, past"] if past else ()
+            )
             f["place"] = self.rng.choice(PLACES)
         else:
             singular, plural_form, f["what"] = self.rng.choice(OBJECTS)

@@ -74,7 +74,9 @@ def matrix_table(
     return "\n".join(lines)
 
 
-def plot_scaling(stats: Mapping[tuple[int, bool], Mapping[str, float]], n_keys: int) -> Figure:
+def plot_scaling(
+    stats: Mapping[tuple[int, bool], Mapping[str, float]], n_keys: int
+) -> Figure:
     """Effective number of keys and softmax Jacobian size against the width d, with and
     without the division by ``sqrt(d)``.
 
@@ -117,7 +119,9 @@ def plot_scaling(stats: Mapping[tuple[int, bool], Mapping[str, float]], n_keys: 
     axes[0].set_ylim(0, n_keys)
     axes[1].set_ylabel("softmax Jacobian size")
     axes[1].set_ylim(0, None)
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    fig.legend(
+        *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2
+    )
     return fig
 
 
@@ -156,10 +160,22 @@ def plot_attention_cost(cost: AttentionCost) -> Figure:
     T = np.array(cost.lengths, dtype=float)
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 4.2), layout="constrained")
     labels = {"explicit": "ours (stores the weights)", "fused": "PyTorch's fused"}
-    for colour, method in zip((PALETTE[1], PALETTE[0]), ("explicit", "fused"), strict=True):
-        left.plot(T, 1e3 * np.array(cost.seconds[method]), "o-", color=colour, label=labels[method])
+    for colour, method in zip(
+        (PALETTE[1], PALETTE[0]), ("explicit", "fused"), strict=True
+    ):
+        left.plot(
+            T,
+            1e3 * np.array(cost.seconds[method]),
+            "o-",
+            color=colour,
+            label=labels[method],
+        )
         right.plot(
-            T, np.array(cost.peak_bytes[method]) / 2**20, "o-", color=colour, label=labels[method]
+            T,
+            np.array(cost.peak_bytes[method]) / 2**20,
+            "o-",
+            color=colour,
+            label=labels[method],
         )
     last = 1e3 * cost.seconds["explicit"][-1]
     left.plot(T, last * (T / T[-1]) ** 2, ":", color="#222222", label="grows as T²")
@@ -175,13 +191,16 @@ def plot_attention_cost(cost: AttentionCost) -> Figure:
         ax.set_yscale("log")
         ax.set_xticks(T, [str(int(t)) for t in T])
         ax.set_xlabel("context length T (tokens)")
-        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.22))  # off the data
+        # off the data
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.22))
     left.set_ylabel("time per call (ms)")
     right.set_ylabel("peak memory (MiB)")
     return fig
 
 
-def plot_causal_weights(weights: Tensor, masked_weights: Tensor, tokens: Sequence[str]) -> Figure:
+def plot_causal_weights(
+    weights: Tensor, masked_weights: Tensor, tokens: Sequence[str]
+) -> Figure:
     """Two heatmaps of attention weights, without and with the causal mask (masked in grey).
 
     Parameters
@@ -228,7 +247,11 @@ def plot_causal_weights(weights: Tensor, masked_weights: Tensor, tokens: Sequenc
         ax.grid(False)
         for i in range(T):
             for j in range(T):
-                text = "masked" if mask is not None and not mask[i, j] else f"{w[i, j]:.2f}"
+                text = (
+                    "masked"
+                    if mask is not None and not mask[i, j]
+                    else f"{w[i, j]:.2f}"
+                )
                 ax.text(
                     j,
                     i,
@@ -276,10 +299,21 @@ def plot_head_accuracy(accuracy: Tensor, recent: float, model_right: float) -> F
     fig, ax = plt.subplots(figsize=(7.2, 3.8), layout="constrained")
     for layer in range(L):
         xs = [layer * (H + 1) + h for h in range(H)]
-        ax.bar(xs, percent[layer], color=colours[layer % len(colours)], label=f"layer {layer}")
-    ax.axhline(100 * float(recent), color="#222222", ls="--", lw=1, label="most recent name")
+        ax.bar(
+            xs,
+            percent[layer],
+            color=colours[layer % len(colours)],
+            label=f"layer {layer}",
+        )
     ax.axhline(
-        100 * float(model_right), color="#222222", ls=":", lw=1.5, label="model's prediction"
+        100 * float(recent), color="#222222", ls="--", lw=1, label="most recent name"
+    )
+    ax.axhline(
+        100 * float(model_right),
+        color="#222222",
+        ls=":",
+        lw=1.5,
+        label="model's prediction",
     )
     ax.set_xticks(
         [layer * (H + 1) + h for layer in range(L) for h in range(H)],
@@ -289,5 +323,6 @@ def plot_head_accuracy(accuracy: Tensor, recent: float, model_right: float) -> F
     ax.set_ylabel("finds the referent (%)")
     ax.set_ylim(0, 105)  # the legend sits above the axes
     ax.set_yticks(range(0, 101, 20))
-    ax.legend(ncol=3, fontsize=9, loc="lower left", bbox_to_anchor=(0.0, 1.0))  # above the bars
+    # above the bars
+    ax.legend(ncol=3, fontsize=9, loc="lower left", bbox_to_anchor=(0.0, 1.0))
     return fig

@@ -102,13 +102,19 @@ def plot_attention_maps(
         raise ValueError(f"start must be a (layer, head) of the model, got {start!r}")
     views: dict[str, dict[str, Any]] = {}
     for pronoun in ("she", "he"):
-        tests = [c for c in cases if tokenizer.token_str(c.ids[c.query]).strip().lower() == pronoun]
+        tests = [
+            c
+            for c in cases
+            if tokenizer.token_str(c.ids[c.query]).strip().lower() == pronoun
+        ]
         if not tests:
             raise ValueError(f"cases must include a story with {pronoun!r}")
-        c = min(tests, key=lambda c: sentence_end(tokenizer, c.ids, c.query))  # the shortest
+        # the shortest
+        c = min(tests, key=lambda c: sentence_end(tokenizer, c.ids, c.query))
         ids = c.ids[: sentence_end(tokenizer, c.ids, c.query)]
         maps = model.attention_maps(torch.tensor([ids]))
-        views[pronoun] = {  # weights in per cent, lower triangle only (the rest is masked)
+        # weights in per cent, lower triangle only (the rest is masked)
+        views[pronoun] = {
             "x": token_labels(tokenizer, ids),
             "y": token_labels(tokenizer, ids),
             "z": [
@@ -145,7 +151,13 @@ def plot_attention_maps(
             colorbar={"title": {"text": "weight (%)"}},
             hovertemplate="%{y} → %{x}: %{z}%<extra>layer %{meta[0]}, head %{meta[1]}</extra>",
         )
-    menu = {"direction": "down", "y": 1.02, "yanchor": "bottom", "xanchor": "left", "pad": {"t": 4}}
+    menu = {
+        "direction": "down",
+        "y": 1.02,
+        "yanchor": "bottom",
+        "xanchor": "left",
+        "pad": {"t": 4},
+    }
     head_menu = {
         **menu,
         "name": "head",
@@ -168,7 +180,13 @@ def plot_attention_maps(
             {
                 "label": f"a story with “{p}”",
                 "method": "restyle",
-                "args": [{"x": [v["x"]] * len(heads), "y": [v["y"]] * len(heads), "z": v["z"]}],
+                "args": [
+                    {
+                        "x": [v["x"]] * len(heads),
+                        "y": [v["y"]] * len(heads),
+                        "z": v["z"],
+                    }
+                ],
             }
             for p, v in views.items()
         ],

@@ -17,9 +17,22 @@ from matplotlib.figure import Figure
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.book.plots import PALETTE, plotly_layout
-from stepbytoken.checks import check_instance, check_mapping, check_strings, check_tensor
+from stepbytoken.checks import (
+    check_instance,
+    check_mapping,
+    check_strings,
+    check_tensor,
+)
 from stepbytoken.nn import WordVectors
-from stepbytoken.world import ANIMALS, COLOURS, GENDER_PAIRS, OBJECTS, PROFESSIONS, VERBS, World
+from stepbytoken.world import (
+    ANIMALS,
+    COLOURS,
+    GENDER_PAIRS,
+    OBJECTS,
+    PROFESSIONS,
+    VERBS,
+    World,
+)
 
 #: Colour and marker of each group on the word map: Paul Tol's colour-blind-safe "muted"
 #: colours; the two verb groups in black, told apart by the marker.
@@ -148,7 +161,9 @@ def plot_word_map(wv: WordVectors, xy: torch.Tensor, world: World) -> go.Figure:
     """
     check_tensor("xy", xy, dims=2, integer=False)
     if tuple(xy.shape) != (wv.vocab_size, 2):
-        raise ValueError(f"xy must have shape ({wv.vocab_size}, 2), got {tuple(xy.shape)}")
+        raise ValueError(
+            f"xy must have shape ({wv.vocab_size}, 2), got {tuple(xy.shape)}"
+        )
     groups = word_groups(world)
     category: dict[str, str] = {}
     for group, members in groups.items():
@@ -218,11 +233,18 @@ def plot_neighbour_overlap(overlap: Mapping[int, float], chance: float) -> Figur
     Introduced in chapter 3.
     """
     if 2 not in overlap:
-        raise ValueError(f"overlap must include 2 components (the 2-D map), got {list(overlap)}")
+        raise ValueError(
+            f"overlap must include 2 components (the 2-D map), got {list(overlap)}"
+        )
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     ax.plot(list(overlap), [100 * o for o in overlap.values()], marker="o")
     ax.plot(
-        [2], [100 * overlap[2]], marker="o", markersize=10, color=PALETTE[1], label="the 2-D map"
+        [2],
+        [100 * overlap[2]],
+        marker="o",
+        markersize=10,
+        color=PALETTE[1],
+        label="the 2-D map",
     )
     ax.axhline(100 * chance, color="#999999", linestyle="--", label="a random map")
     ax.set_xscale("log", base=2)
@@ -263,7 +285,9 @@ def plot_analogy_accuracy(
     check_mapping("baseline", baseline)
     relations = list(by_relation)
     if set(baseline) != set(relations):
-        raise ValueError(f"baseline must score the relations {relations}, got {list(baseline)}")
+        raise ValueError(
+            f"baseline must score the relations {relations}, got {list(baseline)}"
+        )
     x = np.arange(len(relations))
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for shift, label, scores in [
@@ -301,7 +325,9 @@ def int8_rows(vectors: torch.Tensor) -> torch.Tensor:
     Introduced in chapter 3.
     """
     check_tensor("vectors", vectors, dims=2, integer=False)
-    return (vectors / vectors.abs().amax(dim=1, keepdim=True) * 127).round().to(torch.int8)
+    return (
+        (vectors / vectors.abs().amax(dim=1, keepdim=True) * 127).round().to(torch.int8)
+    )
 
 
 def analogy_widget(
@@ -327,7 +353,9 @@ def analogy_widget(
 
     Introduced in chapter 3.
     """
-    pairs = {r: sorted({(a, b) for a, b, _, _ in items}) for r, items in analogies.items()}
+    pairs = {
+        r: sorted({(a, b) for a, b, _, _ in items}) for r, items in analogies.items()
+    }
     menu = {
         "male and female": [w for pair in pairs["gender"] for w in pair],
         "kingdoms": [a for a, _ in pairs["capital"]],
@@ -356,7 +384,9 @@ def analogy_widget(
         "title": "Analogy explorer: a is to b as c is to ?",
         "words": wv.vocab.itos,
         "dim": wv.dim,
-        "vectors": base64.b64encode(int8_rows(wv.vectors).numpy().tobytes()).decode("ascii"),
+        "vectors": base64.b64encode(int8_rows(wv.vectors).numpy().tobytes()).decode(
+            "ascii"
+        ),
         "groups": [[label, sorted(set(ws))] for label, ws in menu.items()],
         "pairs": {r: [list(p) for p in ps] for r, ps in pairs.items()},
         "presets": [list(p) for p in presets],

@@ -73,7 +73,9 @@ def plot_descent_paths(
     Introduced in chapter 6.
     """
     if shown not in paths:
-        raise ValueError(f"shown must be one of the learning rates {list(paths)}, got {shown!r}")
+        raise ValueError(
+            f"shown must be one of the learning rates {list(paths)}, got {shown!r}"
+        )
     xs, ys = np.linspace(-3.0, 4.0, 141), np.linspace(-2.0, 3.5, 111)
     fig = go.Figure()
     fig.add_contour(
@@ -137,7 +139,9 @@ def plot_descent_paths(
     return fig
 
 
-def plot_descent_losses(paths: Mapping[float, DescentPath], lrs: Sequence[float]) -> Figure:
+def plot_descent_losses(
+    paths: Mapping[float, DescentPath], lrs: Sequence[float]
+) -> Figure:
     """The loss at every step of some of the paths, on a log scale.
 
     Parameters
@@ -167,7 +171,9 @@ def plot_descent_losses(paths: Mapping[float, DescentPath], lrs: Sequence[float]
     """
     missing = [lr for lr in lrs if lr not in paths]
     if missing:
-        raise ValueError(f"lrs must be learning rates of paths {list(paths)}, got {missing}")
+        raise ValueError(
+            f"lrs must be learning rates of paths {list(paths)}, got {missing}"
+        )
     fig, ax = plt.subplots(figsize=(7.2, 3.4))
     for lr in lrs:
         ax.plot(paths[lr].losses, label=f"learning rate {lr}", marker=".", markersize=3)
@@ -291,7 +297,9 @@ def plot_training_samples(
             xaxis_title="training step",
             yaxis_title="loss (nats per token)",
             annotations=_sample_note(steps[-1], prompt, samples[steps[-1]][0]),
-            legend=dict(x=0.98, y=0.98, xanchor="right", bgcolor="rgba(255,255,255,0.8)"),
+            legend=dict(
+                x=0.98, y=0.98, xanchor="right", bgcolor="rgba(255,255,255,0.8)"
+            ),
             sliders=[
                 dict(
                     active=len(steps) - 1,
@@ -371,7 +379,12 @@ def plot_model_sizes(runs: Mapping[int, tuple[GPT, TrainResult]]) -> Figure:
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.2))
     for d_model, (model, result) in sorted(runs.items()):
         size = non_embedding_parameters(model)
-        left.plot(result.eval_steps, result.eval_val_loss, marker=".", label=f"d_model {d_model}")
+        left.plot(
+            result.eval_steps,
+            result.eval_val_loss,
+            marker=".",
+            label=f"d_model {d_model}",
+        )
         right.scatter(size, result.final_val_loss, s=30)
         right.annotate(
             f"d_model {d_model}",

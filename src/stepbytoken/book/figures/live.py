@@ -29,15 +29,20 @@ __all__ = [
     "sampler_state",
 ]
 
-_MASK = 0xFFFFFFFF  # arithmetic on 32-bit unsigned ints, as JavaScript's bitwise operators
+# arithmetic on 32-bit unsigned ints, as JavaScript's bitwise operators
+_MASK = 0xFFFFFFFF
 
 
 #: Configuration fields that must agree between the model given and the weights the page loads.
-def _prompt_ids(model: LanguageModel, tokenizer: BPETokenizer, prompt: str) -> dict[str, Any]:
+def _prompt_ids(
+    model: LanguageModel, tokenizer: BPETokenizer, prompt: str
+) -> dict[str, Any]:
     """Check ``prompt`` and return its ids, windowed to the model's ``block_size``."""
     check_language_model(model)
     if not isinstance(tokenizer, BPETokenizer):
-        raise TypeError(f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}")
+        raise TypeError(
+            f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
+        )
     prompt = check_str("prompt", prompt)
     if not prompt.strip():
         raise ValueError("prompt must hold some text, not only whitespace")
@@ -65,11 +70,14 @@ def _last_logits(model: LanguageModel, ids: list[int]) -> torch.Tensor:
     return logits[0, -1].double()
 
 
-def _rows(tokenizer: BPETokenizer, probs: torch.Tensor, top: int) -> list[dict[str, Any]]:
+def _rows(
+    tokenizer: BPETokenizer, probs: torch.Tensor, top: int
+) -> list[dict[str, Any]]:
     """The ``top`` most likely tokens of ``probs``, most likely first (ties: lower id)."""
     order = torch.sort(probs, descending=True, stable=True).indices[:top]
     return [
-        {"id": i, "token": tokenizer.token_str(i), "prob": float(probs[i])} for i in order.tolist()
+        {"id": i, "token": tokenizer.token_str(i), "prob": float(probs[i])}
+        for i in order.tolist()
     ]
 
 
@@ -213,7 +221,9 @@ def sampler_state(
     top = check_int("top", top, minimum=1)
     seed = check_int("seed", seed, minimum=0)
     if top_k is not None:
-        top_k = check_int("top_k", top_k, minimum=1, maximum=check_language_model(model).vocab_size)
+        top_k = check_int(
+            "top_k", top_k, minimum=1, maximum=check_language_model(model).vocab_size
+        )
     n_tokens = check_int("n_tokens", n_tokens, minimum=1)
     temperature = check_float("temperature", temperature, minimum=0, open_minimum=True)
     state = _prompt_ids(model, tokenizer, prompt)
@@ -230,7 +240,9 @@ def sampler_state(
     for _ in range(n_tokens):
         context = ids if block_size is None else ids[-block_size:]
         ids.append(
-            _browser_sample(next_token_distribution(_last_logits(model, context), **settings), rand)
+            _browser_sample(
+                next_token_distribution(_last_logits(model, context), **settings), rand
+            )
         )
     sample_ids = ids[len(state["ids"]) :]
     return {
@@ -300,7 +312,9 @@ def live_next_token_widget(
     """
     default = next_token_state(model, tokenizer, prompt, top=top)
     data = {"model": _model_spec(model, name), "top": top, "default": default}
-    return widget("live-next-token", data, label="The reference model's next token, live")
+    return widget(
+        "live-next-token", data, label="The reference model's next token, live"
+    )
 
 
 def live_sampler_widget(

@@ -21,7 +21,12 @@ from stepbytoken.nn import GPT
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world import DOC_SEPARATOR
 
-__all__ = ["DOCUMENT_PREFIX", "attention_rows", "live_attention_data", "live_attention_widget"]
+__all__ = [
+    "DOCUMENT_PREFIX",
+    "attention_rows",
+    "live_attention_data",
+    "live_attention_widget",
+]
 
 #: What precedes every document in the training text; the widget reads it before the sentence.
 DOCUMENT_PREFIX = DOC_SEPARATOR + "\n"
@@ -69,9 +74,13 @@ def attention_rows(model: GPT, ids: Sequence[int], *, digits: int = 6) -> list:
     block_size = model.config.block_size
     if not 1 <= len(ids) <= block_size:
         raise ValueError(f"ids must hold 1 to {block_size} token ids, got {len(ids)}")
-    maps = model.attention_maps(torch.tensor([list(ids)]))  # n_layer of (1, n_head, T, T)
+    # n_layer of (1, n_head, T, T)
+    maps = model.attention_maps(torch.tensor([list(ids)]))
     return [
-        [[[round(w, digits) for w in row[: i + 1]] for i, row in enumerate(head)] for head in layer]
+        [
+            [[round(w, digits) for w in row[: i + 1]] for i, row in enumerate(head)]
+            for head in layer
+        ]
         for layer in (m[0].tolist() for m in maps)
     ]
 
@@ -139,7 +148,9 @@ def live_attention_data(
     if not text.strip():
         raise ValueError("text must hold a sentence, got only whitespace")
     config = model.config
-    heads = [(layer, h) for layer in range(config.n_layer) for h in range(config.n_head)]
+    heads = [
+        (layer, h) for layer in range(config.n_layer) for h in range(config.n_head)
+    ]
     if not isinstance(start, Sequence) or tuple(start) not in heads:
         raise ValueError(
             f"start must be a (layer, head) with layer < {config.n_layer} and head < "
@@ -208,7 +219,9 @@ def live_attention_widget(
 
     Introduced in chapter 4.
     """
-    data = live_attention_data(model, tokenizer, text, name=name, prefix=prefix, start=start)
+    data = live_attention_data(
+        model, tokenizer, text, name=name, prefix=prefix, start=start
+    )
     return widget(
         "live-attention",
         data,

@@ -76,21 +76,31 @@ def plot_loss_curves(
     check_str("baseline_label", baseline_label)
     height = check_int("height", height, minimum=1)
     fig = go.Figure()
-    fig.add_scatter(x=result.steps, y=result.train_loss, name="training batch", opacity=0.5)
     fig.add_scatter(
-        x=result.eval_steps, y=result.eval_val_loss, name="held-out", mode="lines+markers"
+        x=result.steps, y=result.train_loss, name="training batch", opacity=0.5
+    )
+    fig.add_scatter(
+        x=result.eval_steps,
+        y=result.eval_val_loss,
+        name="held-out",
+        mode="lines+markers",
     )
     if baseline is not None:
         check_float("baseline", baseline)
         fig.add_hline(y=baseline, line_dash="dash", annotation_text=baseline_label)
-    axes: dict[str, Any] = {"xaxis_title": "training step", "yaxis_title": "loss (nats per token)"}
+    axes: dict[str, Any] = {
+        "xaxis_title": "training step",
+        "yaxis_title": "loss (nats per token)",
+    }
     if y_range is not None:
         axes["yaxis_range"] = list(y_range)
     fig.update_layout(**plotly_layout(height=height, **axes))
     return fig
 
 
-def plot_perplexities(counted: Mapping[str, float], neural: Mapping[str, float]) -> Figure:
+def plot_perplexities(
+    counted: Mapping[str, float], neural: Mapping[str, float]
+) -> Figure:
     """Horizontal bars of held-out perplexity, log scale, each bar labelled with its value.
 
     The first counting model (the context-free baseline) is grey, the other counting models
@@ -123,11 +133,17 @@ def plot_perplexities(counted: Mapping[str, float], neural: Mapping[str, float])
     if not counted:
         raise ValueError("counted needs at least one model")
     if len(neural) > len(PALETTE) - 1:
-        raise ValueError(f"neural can have at most {len(PALETTE) - 1} models, got {len(neural)}")
+        raise ValueError(
+            f"neural can have at most {len(PALETTE) - 1} models, got {len(neural)}"
+        )
     scores = {**counted, **neural}
     for name, value in scores.items():
         check_float(f"perplexity of {name!r}", value, minimum=0, open_minimum=True)
-    colours = ["#999999"] + [PALETTE[0]] * (len(counted) - 1) + list(PALETTE[1 : 1 + len(neural)])
+    colours = (
+        ["#999999"]
+        + [PALETTE[0]] * (len(counted) - 1)
+        + list(PALETTE[1 : 1 + len(neural)])
+    )
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     ax.barh(list(scores), list(scores.values()), color=colours)
     ax.set_xscale("log")
@@ -180,7 +196,8 @@ def generation_widget(
                 {
                     "chosen": itos[s.token],
                     "top": [
-                        [itos[i], round(p, 4)] for i, p in zip(s.top_ids, s.top_probs, strict=True)
+                        [itos[i], round(p, 4)]
+                        for i, p in zip(s.top_ids, s.top_probs, strict=True)
                     ],
                 }
                 for s in steps
@@ -189,12 +206,17 @@ def generation_widget(
         },
     }
     return widget(
-        "generation", data, label="Step-by-step generation with the distribution at every step"
+        "generation",
+        data,
+        label="Step-by-step generation with the distribution at every step",
     )
 
 
 def top_next_words(
-    model: NGramModel | Callable[..., Any], ids: Sequence[int], itos: Sequence[str], k: int = 10
+    model: NGramModel | Callable[..., Any],
+    ids: Sequence[int],
+    itos: Sequence[str],
+    k: int = 10,
 ) -> list[list[Any]]:
     """The ``k`` most likely next tokens after ``ids``, as ``[token, probability]`` pairs.
 
@@ -279,7 +301,8 @@ def next_token_widget(
             {
                 "text": prefix,
                 "dists": {
-                    name: top_next_words(m, ids, vocab.itos, k) for name, m in models.items()
+                    name: top_next_words(m, ids, vocab.itos, k)
+                    for name, m in models.items()
                 },
             }
         )

@@ -14,7 +14,13 @@ import torch
 from matplotlib.figure import Figure
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
-from stepbytoken.checks import check_float, check_floats, check_int, check_mapping, check_strings
+from stepbytoken.checks import (
+    check_float,
+    check_floats,
+    check_int,
+    check_mapping,
+    check_strings,
+)
 from stepbytoken.evaluation import next_token_logits
 from stepbytoken.evaluation.decoding import mean_and_error
 from stepbytoken.nn import LanguageModel
@@ -78,12 +84,14 @@ def plot_copy_probabilities(copy_prob: Mapping[str, Sequence[float]]) -> Figure:
     check_mapping("copy_prob", copy_prob)
     fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
     for phrase, values in copy_prob.items():
-        label = "\u201c" + " ".join(phrase.split()) + "\u201d"  # a new line shown as a space
+        # a new line shown as a space
+        label = "\u201c" + " ".join(phrase.split()) + "\u201d"
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", label=label)
     ax.set_yscale("log")
     ax.set_xlabel("copy number k")
     ax.set_ylabel("probability per token")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=1)  # under the axes
+    # under the axes
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=1)
     return fig
 
 
@@ -129,7 +137,9 @@ def plot_temperature_sweep(
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     for text, row in choices.items():
         if len(row) != len(temperatures):
-            raise ValueError(f"{text!r} has {len(row)} values for {len(temperatures)} temperatures")
+            raise ValueError(
+                f"{text!r} has {len(row)} values for {len(temperatures)} temperatures"
+            )
         ax.plot(temperatures, row, label=labels.get(text, text))
     ax.axvline(1.0, color="#666666", linestyle="--", linewidth=1)
     ax.set_xscale("log")
@@ -243,12 +253,24 @@ def plot_decoder_tradeoff(
             continue
         xs = [max(points[n][0][0], left) for n in names]
         ys = [points[n][1][0] for n in names]
-        own = [i for i, n in enumerate(names) if family == "temperature" or n != "T = 1"]
-        ax.plot(xs, ys, color=colour, marker=marker, markevery=own, linewidth=1, label=family)
+        own = [
+            i for i, n in enumerate(names) if family == "temperature" or n != "T = 1"
+        ]
+        ax.plot(
+            xs,
+            ys,
+            color=colour,
+            marker=marker,
+            markevery=own,
+            linewidth=1,
+            label=family,
+        )
         for i in own:
             (x, x_err), (y, y_err) = points[names[i]]
             if x >= left:
-                ax.errorbar(x, y, xerr=x_err, yerr=y_err, color=colour, linewidth=1, capsize=2)
+                ax.errorbar(
+                    x, y, xerr=x_err, yerr=y_err, color=colour, linewidth=1, capsize=2
+                )
     # Labels of the settings that crowd together (all but the far left and the lowest ones)
     # go in two rows above them (right of the far-left label), in the order of their points,
     # each with a thin line to its point.
@@ -285,12 +307,17 @@ def plot_decoder_tradeoff(
     ax.set_ylim(0, max(1.0, band + 0.2))
     ax.set_xlabel("mean log-probability per token under the model (nats)")
     ax.set_ylabel("distinct-2 of a prompt's samples")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes, off the data
+    # beside the axes, off the data
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
 def sampling_widget_prompts(
-    model: LanguageModel, tokenizer: BPETokenizer, texts: Sequence[str], *, top: int = 60
+    model: LanguageModel,
+    tokenizer: BPETokenizer,
+    texts: Sequence[str],
+    *,
+    top: int = 60,
 ) -> list[dict[str, Any]]:
     """The data of the sampling widget: each prompt's ``top`` most likely next tokens.
 
@@ -346,7 +373,9 @@ def sampling_widget_prompts(
 _PROMPT_KEYS = ("text", "tokens", "logits", "mass")
 
 
-def sampling_widget(prompts: list[dict[str, Any]], *, shown: int = 15) -> InteractiveFigure:
+def sampling_widget(
+    prompts: list[dict[str, Any]], *, shown: int = 15
+) -> InteractiveFigure:
     """The widget that recomputes temperature, top-k and top-p in the reader's browser.
 
     Parameters

@@ -14,7 +14,13 @@ from matplotlib.figure import Figure
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.book.plots import PALETTE, plotly_layout
-from stepbytoken.checks import check_instance, check_int, check_ints, check_mapping, check_str
+from stepbytoken.checks import (
+    check_instance,
+    check_int,
+    check_ints,
+    check_mapping,
+    check_str,
+)
 from stepbytoken.tokenizers import BPETokenizer
 
 #: Texts the tokenizer playground offers at a click: (button label, text).
@@ -107,7 +113,9 @@ def plot_merge_slider(
             textangle=0,
             textfont_size=13,
             marker_color=[PALETTE[k % 2 * 5] for k in range(len(ids))],
-            textfont_color=["white" if k % 2 == 0 else "black" for k in range(len(ids))],
+            textfont_color=[
+                "white" if k % 2 == 0 else "black" for k in range(len(ids))
+            ],
             marker_line=dict(color="white", width=1.5),
             opacity=0.85,
             customdata=[
@@ -139,7 +147,9 @@ def plot_merge_slider(
             showlegend=False,
             uniformtext=dict(minsize=9, mode="show"),
             title=dict(text=title(active)),
-            xaxis=dict(title="position in the sentence (bytes)", range=[0, len(sentence)]),
+            xaxis=dict(
+                title="position in the sentence (bytes)", range=[0, len(sentence)]
+            ),
             yaxis=dict(showticklabels=False, showgrid=False),
             margin=dict(l=20, r=20, t=50, b=40),
         ),
@@ -147,7 +157,9 @@ def plot_merge_slider(
     return fig
 
 
-def plot_compression(results: Mapping[str, Mapping[int, tuple[float, float]]]) -> Figure:
+def plot_compression(
+    results: Mapping[str, Mapping[int, tuple[float, float]]],
+) -> Figure:
     """Bytes per token and tokens per word against vocabulary size, one line per corpus.
 
     Parameters
@@ -179,7 +191,9 @@ def plot_compression(results: Mapping[str, Mapping[int, tuple[float, float]]]) -
         axes, ["bytes per token (higher = shorter)", "tokens per word"], strict=True
     ):
         ax.set_xscale("log")
-        ax.set_xticks([256, 512, 1024, 2048, 4096, 8192], ["256", "512", "1k", "2k", "4k", "8k"])
+        ax.set_xticks(
+            [256, 512, 1024, 2048, 4096, 8192], ["256", "512", "1k", "2k", "4k", "8k"]
+        )
         ax.minorticks_off()
         ax.set_xlabel("vocabulary size (tokens, log scale)")
         ax.set_ylabel(label)
@@ -212,7 +226,9 @@ def tokenizer_widget(tokenizer: BPETokenizer, text: str) -> InteractiveFigure:
     Introduced in chapter 2.
     """
     if not isinstance(tokenizer, BPETokenizer):
-        raise TypeError(f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}")
+        raise TypeError(
+            f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
+        )
     check_str("text", text)
     data = {
         "title": "Tokenizer playground: the book's tokenizer, running in your browser",

@@ -70,14 +70,18 @@ def widget_configs(configs: Mapping[str, GPTConfig]) -> list[dict[str, Any]]:
         raise ValueError("configs must map at least one name to a GPTConfig")
     for name, c in configs.items():
         if not isinstance(c, GPTConfig):
-            raise TypeError(f"configs[{name!r}] must be a GPTConfig, got {type(c).__name__}")
+            raise TypeError(
+                f"configs[{name!r}] must be a GPTConfig, got {type(c).__name__}"
+            )
     return [
         {"name": name, **dataclasses.asdict(c), "breakdown": parameter_breakdown(c)}
         for name, c in configs.items()
     ]
 
 
-def transformer_explorer(configs: Mapping[str, GPTConfig], start: int = 0) -> InteractiveFigure:
+def transformer_explorer(
+    configs: Mapping[str, GPTConfig], start: int = 0
+) -> InteractiveFigure:
     """The explorable diagram of a GPT: each stage's tensor shape and parameters.
 
     Parameters
@@ -107,12 +111,19 @@ def transformer_explorer(configs: Mapping[str, GPTConfig], start: int = 0) -> In
     check_int("start", start, minimum=0, maximum=len(data) - 1)
     return widget(
         "transformer",
-        {"mode": "block", "title": "Inside a GPT, stage by stage", "configs": data, "start": start},
+        {
+            "mode": "block",
+            "title": "Inside a GPT, stage by stage",
+            "configs": data,
+            "start": start,
+        },
         label="Explorable diagram of a GPT block with tensor shapes and parameter counts",
     )
 
 
-def parameter_calculator(presets: Mapping[str, GPTConfig], start: int = 0) -> InteractiveFigure:
+def parameter_calculator(
+    presets: Mapping[str, GPTConfig], start: int = 0
+) -> InteractiveFigure:
     """The parameter calculator: sizes typed by the reader, or chosen from ``presets``.
 
     Parameters
@@ -142,7 +153,12 @@ def parameter_calculator(presets: Mapping[str, GPTConfig], start: int = 0) -> In
     check_int("start", start, minimum=0, maximum=len(data) - 1)
     return widget(
         "transformer",
-        {"mode": "calculator", "title": "Parameter calculator", "presets": data, "start": start},
+        {
+            "mode": "calculator",
+            "title": "Parameter calculator",
+            "presets": data,
+            "start": start,
+        },
         label="Parameter calculator: exact parameter count of a GPT from its sizes",
     )
 
@@ -219,7 +235,9 @@ def plot_parameter_shares(configs: Mapping[str, GPTConfig]) -> go.Figure:
             x=[100 * parts[n][kind] / t for n, t in zip(names, totals, strict=True)],
             orientation="h",
             name=kind,
-            customdata=[[parts[n][kind], t] for n, t in zip(names, totals, strict=True)],
+            customdata=[
+                [parts[n][kind], t] for n, t in zip(names, totals, strict=True)
+            ],
             hovertemplate="%{y}: "
             + kind
             + " %{customdata[0]:,} of %{customdata[1]:,} (%{x:.1f}%)<extra></extra>",
@@ -243,7 +261,9 @@ def plot_parameter_shares(configs: Mapping[str, GPTConfig]) -> go.Figure:
 DEPTH_STYLES = {"full": ("-", 3.0), "no residual": ("-", 1.5), "no norm": ("--", 1.5)}
 
 
-def plot_depth_profiles(profiles: Mapping[str, DepthProfile], floor: float = 1e-30) -> Figure:
+def plot_depth_profiles(
+    profiles: Mapping[str, DepthProfile], floor: float = 1e-30
+) -> Figure:
     """Size of the residual stream after each block, and of the gradient reaching each block.
 
     Parameters
@@ -295,7 +315,9 @@ def plot_depth_profiles(profiles: Mapping[str, DepthProfile], floor: float = 1e-
     for ax in axes:
         ax.set_yscale("log")
         ax.set_ylim(floor / 3, 30)
-        ax.text(0.02, 0.03, "exactly 0", transform=ax.transAxes, fontsize=8, color="#555555")
+        ax.text(
+            0.02, 0.03, "exactly 0", transform=ax.transAxes, fontsize=8, color="#555555"
+        )
     axes[1].legend(loc="lower right")
     fig.tight_layout()
     return fig
