@@ -285,3 +285,23 @@ def test_code_fits_the_column_on_a_desktop(page, server, chapter_page):
     assert not wide, (
         f"{chapter_page}: code blocks wider than the column, longest lines {wide}"
     )
+
+
+def test_plotly_text_is_not_clipped_on_a_phone(page, server, chapter_page):
+    """At 390 px every annotation and title of every Plotly figure lies inside the figure:
+    the narrow-screen re-layout (sbt-plotly.js) keeps the margins that notes above the plot
+    need, and long notes are wrapped to a phone's width."""
+    _open(page, server, chapter_page, width=WIDTHS["phone"])
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll('.sbt-plotly .plotly-graph-div')].flatMap(gd => {
+            const box = gd.getBoundingClientRect();
+            return [...gd.querySelectorAll('g.annotation, .gtitle')].filter(el => {
+                const r = el.getBoundingClientRect();
+                return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1
+                                       || r.top < box.top - 1 || r.bottom > box.bottom + 1);
+            }).map(el => el.textContent.slice(0, 60));
+        })"""
+    )
+    assert not clipped, (
+        f"{chapter_page}: Plotly text outside its figure on a phone: {clipped}"
+    )

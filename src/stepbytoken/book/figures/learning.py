@@ -185,12 +185,13 @@ def plot_descent_losses(
 
 
 def _sample_note(step: int, prompt: str, sample: str) -> list[dict[str, Any]]:
-    """The annotation above the chart: the prompt and a sample, at most five wrapped lines."""
+    """The annotation above the chart: the prompt and a sample, at most six lines wrapped
+    at 40 characters (what fits above the chart on a phone)."""
     sample = "".join(c if c.isprintable() or c == "\n" else "\ufffd" for c in sample)
     lines: list[str] = []
     for paragraph in (prompt + sample).split("\n"):
-        lines += textwrap.wrap(paragraph, 72) or [""]
-    body = "<br>".join(html.escape(line, quote=False) for line in lines[:5])
+        lines += textwrap.wrap(paragraph, 40) or [""]
+    body = "<br>".join(html.escape(line, quote=False) for line in lines[:6])
     return [
         dict(
             text=f"<b>step {step}</b><br>{body}",

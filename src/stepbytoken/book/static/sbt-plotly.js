@@ -65,9 +65,13 @@
         "legend.xanchor": full.legend && full.legend.xanchor,
         "legend.yanchor": full.legend && full.legend.yanchor
       };
+      // Notes above the plot area (e.g. chapter 6's samples) keep the top margin they need.
+      var above = (full.annotations || []).some(function (a) {
+        return a.yref === "paper" && a.y > 1;
+      });
       var update = {
         "margin.l": Math.min(full.margin.l, 48), "margin.r": Math.min(full.margin.r, 12),
-        "margin.t": Math.min(full.margin.t, 44),
+        "margin.t": above ? full.margin.t : Math.min(full.margin.t, 44),
         "font.size": Math.min(full.font.size, 11), "title.font.size": 13
       };
       if (full.showlegend) {
