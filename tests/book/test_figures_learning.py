@@ -104,7 +104,7 @@ def test_training_slider_shows_each_sample(run):
     assert first == "<b>step 0</b><br>Once\ufffd&lt;b&gt;x &amp; y"
     last = fig.layout.annotations[0].text
     assert last.startswith("<b>step 10</b><br>Onceline one<br>line two")
-    assert last.count("<br>") == 5  # the step, then at most five wrapped lines
+    assert last.count("<br>") == 6  # the step, then at most six wrapped lines
 
 
 def test_training_slider_falls_back_to_the_batch_loss(run):
