@@ -91,6 +91,9 @@ NOT_CALLED: dict[str, str] = {
     "stepbytoken.text.corpus.build_real_text": "reads the whole standard library (a minute)",
     "stepbytoken.text.corpus.write_real_text": "builds the text from the standard library",
     "stepbytoken.recipes.word_mlp.train_word_mlp": "trains a model (a minute); tests/recipes",
+    "stepbytoken.recipes.model_widths.train_widths": (
+        "trains two models and writes them where it is told (seconds); tests/recipes"
+    ),
     "stepbytoken.artifacts.reference.load_reference": "loads the shipped model; tests/artifacts",
     "stepbytoken.evaluation.attention_cost.peak_bytes": "calls the function it is given",
 }
