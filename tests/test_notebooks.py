@@ -134,11 +134,12 @@ def test_synthetic_page_becomes_a_plain_notebook(synthetic):
     assert code == [notebooks.install_cell(), 'print("visible")']
     assert "We counted 12,345 tokens in 3.1 s" in markdown
     assert "(Shannon, 1948; Bengio et al., 2003)" in markdown
+    assert "- **Bengio et al., 2003.** Yoshua Bengio" in markdown
     assert "see Counting,\nAbout this book and `helper()`" in markdown
     assert "Code spans stay: `{glue:text}`." in markdown
     assert "> **Note**\n>\n> Remember 12,345." in markdown
     assert '```python\nprint("a plain fence stays")\n```' in markdown
-    assert "- Claude E. Shannon. A mathematical theory of communication." in markdown
+    assert "- **Shannon, 1948.** Claude E. Shannon. A mathematical theory of" in markdown
     for myst in (
         "{glue",
         "{cite",

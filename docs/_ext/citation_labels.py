@@ -5,7 +5,8 @@ citations ("Bengio et al., 2003" in the text, "[1.1]" in the list). This registe
 pybtex's ``plain`` style with author-year labels: one author, two joined by "and", or the first
 followed by "et al.", then the year, with a letter after it where two entries of a page would
 share a label ("Mikolov et al., 2013a"). With ``bibtex_reference_style = "label"`` the text cites
-by these same labels, so the two always agree.
+by these same labels, so the two always agree; the plain notebooks (``notebooks.py``) use them
+too.
 """
 
 from __future__ import annotations
@@ -14,24 +15,30 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pybtex.backends.plaintext import Backend as PlainTextBackend
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
 
+# One backend for all plain-text rendering: ``render_as("text")`` looks the backend up among
+# the installed packages' entry points on every call (tens of milliseconds each).
+PLAIN_TEXT = PlainTextBackend()
 
-def _last_name(person: Any) -> str:
-    return Text.from_latex(
-        " ".join(person.prelast_names + person.last_names)
-    ).render_as("text")
+
+def plain_text(latex: str) -> str:
+    """BibTeX field text (LaTeX accents and braces) as plain text."""
+    return Text.from_latex(latex).render(PLAIN_TEXT)
 
 
 def author_year(entry: Any) -> str:
     """``"Shannon, 1948"``, ``"Kingma and Ba, 2015"`` or ``"Bengio et al., 2003"``."""
     people = entry.persons.get("author") or entry.persons.get("editor") or []
-    names = [_last_name(p) for p in people]
+    names = [plain_text(" ".join(p.prelast_names + p.last_names)) for p in people]
     if not names:
-        who = entry.fields.get("organization") or entry.fields.get("title", entry.key)
+        who = plain_text(
+            entry.fields.get("organization") or entry.fields.get("title", entry.key)
+        )
     elif len(names) == 1:
         who = names[0]
     elif len(names) == 2:
@@ -63,6 +70,16 @@ class AuthorYearStyle(PlainStyle):
 
 
 register_plugin("pybtex.style.formatting", "sbt", AuthorYearStyle)
+
+
+def labelled_entries(entries: Iterable[Any]) -> list[tuple[str, str, str]]:
+    """``(key, label, plain text)`` of each entry, in the reference list's order: how the
+    site labels and formats the references of a page that cites these entries."""
+    formatted = AuthorYearStyle().format_entries(list(entries))
+    return [
+        (f.key, f.label, f.text.render(PLAIN_TEXT).replace("\n", " "))
+        for f in formatted
+    ]
 
 
 def setup(app: Any) -> dict[str, Any]:

@@ -169,41 +169,20 @@ def bibliography() -> Any:
     return parse_file(str(BIBLIOGRAPHY))
 
 
-def plain(latex: str) -> str:
-    from pybtex.richtext import Text
-
-    return Text.from_latex(latex).render_as("text")
-
-
-def author_year(key: str) -> tuple[str, str]:
-    """``("Jelinek and Mercer", "1980")`` for a bibliography key (the key if it is unknown)."""
-    entry = bibliography().entries.get(key)
-    if entry is None:
-        raise PageError(f"{key!r} is not in {BIBLIOGRAPHY.name}")
-    people = entry.persons.get("author") or entry.persons.get("editor") or []
-    names = [plain(" ".join(p.prelast_names + p.last_names)) for p in people]
-    if not names:
-        who = plain(entry.fields.get("organization", entry.fields.get("title", key)))
-    elif len(names) == 1:
-        who = names[0]
-    elif len(names) == 2:
-        who = f"{names[0]} and {names[1]}"
-    else:
-        who = f"{names[0]} et al."
-    return who, entry.fields.get("year", "n.d.")
+def cited_keys(text: str, key_prefix: str) -> list[str]:
+    """The bibliography keys a page cites, in order of first citation, without the prefix."""
+    keys: list[str] = []
+    for match in re.finditer(r"\{cite(?::\w+)?\}`([^`]*)`", text):
+        keys += [k.strip().removeprefix(key_prefix) for k in match.group(1).split(",")]
+    missing = [k for k in keys if k not in bibliography().entries]
+    if missing:
+        raise PageError(f"{missing[0]!r} is not in {BIBLIOGRAPHY.name}")
+    return list(dict.fromkeys(keys))
 
 
-def reference_list(keys: list[str]) -> str:
-    """A Markdown list of the given bibliography entries, in the plain BibTeX style."""
-    from pybtex.plugin import find_plugin
-
-    style = find_plugin("pybtex.style.formatting", "plain")()
-    entries = [bibliography().entries[k] for k in dict.fromkeys(keys)]
-    items = [
-        e.text.render_as("text").replace("\n", " ")
-        for e in style.format_entries(entries)
-    ]
-    return "\n".join(f"- {item}" for item in items)
+def reference_list(entries: list[tuple[str, str, str]]) -> str:
+    """A Markdown list of ``(key, label, text)`` entries: the label in bold, then the text."""
+    return "\n".join(f"- **{label}.** {text}" for _, label, text in entries)
 
 
 # --- one page -------------------------------------------------------------------------------------
@@ -222,9 +201,9 @@ class Page:
         prefix = re.search(r"^:keyprefix:\s*(\S+)", self.text, re.M)
         if prefix:
             self.key_prefix = prefix.group(1)
-        self.cited: list[str] = []
         self.labels = self.find_labels(self.text)
         self._glue = glue
+        self._references: list[tuple[str, str, str]] | None = None
 
     @staticmethod
     def find_labels(text: str) -> dict[str, str]:
@@ -238,6 +217,18 @@ class Page:
                 labels[pending] = heading.group("title") if heading else pending
                 pending = None
         return labels
+
+    @property
+    def references(self) -> list[tuple[str, str, str]]:
+        """``(key, label, text)`` of every entry the page cites, labelled as on the site."""
+        if self._references is None:
+            if str(ROOT / "docs" / "_ext") not in sys.path:  # this module's neighbours
+                sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+            from citation_labels import labelled_entries
+
+            keys = cited_keys(self.text, self.key_prefix)
+            self._references = labelled_entries(bibliography().entries[k] for k in keys)
+        return self._references
 
     @property
     def glue(self) -> dict[str, dict[str, Any]]:
@@ -284,11 +275,8 @@ class Page:
             ).strip()
         if name in ("cite", "cite:p", "cite:t", "cite:ps", "cite:ts"):
             keys = [k.strip().removeprefix(self.key_prefix) for k in text.split(",")]
-            self.cited.extend(keys)
-            pairs = [author_year(k) for k in keys]
-            if name.startswith("cite:t"):
-                return "; ".join(f"{who} ({year})" for who, year in pairs)
-            return "(" + "; ".join(f"{who}, {year}" for who, year in pairs) + ")"
+            labels = {key: label for key, label, _ in self.references}
+            return "(" + "; ".join(labels[k] for k in keys) + ")"
         if name in ("ref", "numref"):
             if explicit:
                 return explicit.group("title")
@@ -415,7 +403,7 @@ class Page:
     ) -> list[str]:
         """Plain Markdown lines for one directive (other than literalinclude)."""
         if name == "bibliography":
-            return ["", reference_list(self.cited), ""] if self.cited else []
+            return ["", reference_list(self.references), ""] if self.references else []
         if name in ("glue", "glue:any", "glue:figure", "glue:math"):
             return []
         if name == "glue:md":
