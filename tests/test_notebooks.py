@@ -139,7 +139,9 @@ def test_synthetic_page_becomes_a_plain_notebook(synthetic):
     assert "Code spans stay: `{glue:text}`." in markdown
     assert "> **Note**\n>\n> Remember 12,345." in markdown
     assert '```python\nprint("a plain fence stays")\n```' in markdown
-    assert "- **Shannon, 1948.** Claude E. Shannon. A mathematical theory of" in markdown
+    assert (
+        "- **Shannon, 1948.** Claude E. Shannon. A mathematical theory of" in markdown
+    )
     for myst in (
         "{glue",
         "{cite",
