@@ -5,7 +5,8 @@
  * - The navigation's expand/collapse toggles (<summary>) get a name for screen readers.
  * - A static figure is a link to its image at full size (for small screens).
  * - The bibliography is a list of entries, not an ARIA list: its role="list" (whose children
- *   are not list items) is removed.
+ *   are not list items) is removed, and so is each entry's deprecated role doc-biblioentry.
+ * - The primary sidebar (logo and navigation) is a named region, so all content is in a landmark.
  */
 (function () {
   "use strict";
@@ -42,6 +43,18 @@
     Array.prototype.forEach.call(document.querySelectorAll('.citation-list[role="list"]'), function (list) {
       list.removeAttribute("role");
     });
+    // docutils marks each reference with the DPUB role doc-biblioentry, deprecated in DPUB-ARIA
+    // 1.1 and not allowed on a <div>; the entry's text says what it is.
+    Array.prototype.forEach.call(document.querySelectorAll('.citation[role="doc-biblioentry"]'), function (entry) {
+      entry.removeAttribute("role");
+    });
+    // The sidebar holds the logo as well as the navigation: a named region, so that no content
+    // of the page is outside a landmark.
+    var sidebar = document.querySelector(".bd-sidebar-primary");
+    if (sidebar && !sidebar.hasAttribute("role")) {
+      sidebar.setAttribute("role", "region");
+      sidebar.setAttribute("aria-label", "The book's pages");
+    }
     focusableScrollers();
     if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
       window.MathJax.startup.promise.then(focusableScrollers);

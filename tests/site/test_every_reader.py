@@ -6,8 +6,8 @@ For every chapter page of the built site (fixtures in conftest.py):
   interactive figure is wider than the column that holds it;
 * every control of every interactive figure is reached by the Tab key, and the first control
   of each figure changes the figure when worked from the keyboard alone;
-* axe-core (``axe-playwright-python``) finds no critical and no serious violation, in light and
-  in dark mode;
+* axe-core (``axe-playwright-python``) finds no violation of any impact, in light and in dark
+  mode;
 * in dark mode, no figure is a bright box (mean luminance of its area in a screenshot).
 
 Run against a built site, e.g. ``SBT_SITE_DIR=/tmp/b/html pytest tests/site/test_every_reader.py``.
@@ -185,7 +185,8 @@ def test_figures_with_controls_work_from_the_keyboard(page, server, chapter_page
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_critical_or_serious_violation(page, server, chapter_page, scheme):
+def test_axe_finds_no_violation(page, server, chapter_page, scheme):
+    """No axe-core violation of any impact: critical, serious, moderate or minor."""
     from axe_playwright_python.sync_playwright import Axe
 
     _open(page, server, chapter_page, scheme=scheme)
@@ -194,7 +195,6 @@ def test_axe_finds_no_critical_or_serious_violation(page, server, chapter_page, 
     bad = [
         f"{v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['target']})"
         for v in results.response["violations"]
-        if v["impact"] in ("critical", "serious")
     ]
     assert bad == [], "\n".join(bad)
 
