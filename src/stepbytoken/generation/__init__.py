@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stepbytoken.generation.chat import assistant_turn, reply
 from stepbytoken.generation.filters import (
     apply_temperature,
     check_logits,
@@ -21,12 +22,14 @@ from stepbytoken.generation.sampler import draw, resolve_generator, sample_next
 __all__ = [
     "GenerationStep",
     "apply_temperature",
+    "assistant_turn",
     "check_logits",
     "check_sampler",
     "draw",
     "generate",
     "generation_steps",
     "next_token_distribution",
+    "reply",
     "resolve_generator",
     "sample_next",
     "stream",
