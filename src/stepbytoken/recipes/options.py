@@ -23,6 +23,7 @@ from stepbytoken.checks import (
     check_bool,
     check_choice,
     check_instance,
+    check_int,
     check_path,
     check_str,
     check_strings,
@@ -34,6 +35,7 @@ __all__ = [
     "DEVICES",
     "add_device_argument",
     "add_output_arguments",
+    "add_steps_argument",
     "autocast_dtype",
     "output_path",
     "report_manifest",
@@ -52,6 +54,36 @@ def _path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError(f"must be a non-empty path, got {text!r}")
     return Path(text)
+
+
+def _steps(text: str) -> int:
+    """``--steps``: a whole number >= 1, or a one-line error that argparse shows."""
+    try:
+        return check_int("--steps", int(text), minimum=1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1, got {text!r}") from None
+
+
+def add_steps_argument(parser: argparse.ArgumentParser, default: int) -> None:
+    """Add ``--steps`` (None unless given: the recipe's own ``default`` steps).
+
+    Introduced in chapter 6.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser()
+    >>> add_steps_argument(parser, 1000)
+    >>> parser.parse_args([]).steps, parser.parse_args(["--steps", "5"]).steps
+    (None, 5)
+    """
+    check_instance("parser", parser, argparse.ArgumentParser)
+    default = check_int("default", default, minimum=1)
+    parser.add_argument(
+        "--steps",
+        type=_steps,
+        default=None,
+        help=f"training steps (default: {default})",
+    )
 
 
 def add_output_arguments(

@@ -45,6 +45,7 @@ from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_device_argument,
     add_output_arguments,
+    add_steps_argument,
     autocast_dtype,
     output_path,
     stages,
@@ -363,19 +364,9 @@ def train_reference(
 # -- on the command line ----------------------------------------------------------------------
 
 
-def _steps(text: str) -> int:
-    """``--steps``: a whole number >= 1, or a one-line error that argparse shows."""
-    try:
-        return check_int("--steps", int(text), minimum=1)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an int >= 1, got {text!r}") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--steps``, ``--out``, ``--force`` and ``--device`` to the recipe's parser."""
-    parser.add_argument(
-        "--steps", type=_steps, default=None, help="training steps (default: 3000)"
-    )
+    add_steps_argument(parser, 3000)
     add_output_arguments(parser, DEFAULT_OUT, "folder")
     add_device_argument(parser)
 

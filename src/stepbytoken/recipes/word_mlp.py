@@ -48,6 +48,7 @@ from stepbytoken.nn import MLPLanguageModel, count_parameters
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_output_arguments,
+    add_steps_argument,
     output_path,
     report_manifest,
 )
@@ -406,19 +407,9 @@ def _config(training: dict[str, Any]) -> TrainConfig:
 # -- on the command line ----------------------------------------------------------------------
 
 
-def _steps(text: str) -> int:
-    """``--steps``: a whole number >= 1, or a one-line error that argparse shows."""
-    try:
-        return check_int("--steps", int(text), minimum=1)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an int >= 1, got {text!r}") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--steps``, ``--out`` and ``--force`` to the recipe's parser."""
-    parser.add_argument(
-        "--steps", type=_steps, default=None, help="training steps (default: 1000)"
-    )
+    add_steps_argument(parser, 1000)
     add_output_arguments(parser, DEFAULT_OUT, "folder")
 
 
