@@ -57,7 +57,7 @@ def test_chat_tokenizer_refuses_odd_bases():
 
 
 def test_no_merge_crosses_a_role_boundary(tok):
-    """Each message's text is encoded on its own: the ids are exactly the pieces joined."""
+    """Each message's text, after one space, is encoded on its own: the pieces joined."""
     chat = [
         Message("user", "Who is the king of Varnia?"),
         Message("assistant", " Orrin."),
@@ -65,7 +65,8 @@ def test_no_merge_crosses_a_role_boundary(tok):
     enc = encode_chat(tok, chat)
     pieces = [tok.special_id(EOT)]
     for m in chat:
-        pieces += [tok.special_id(f"<|{m.role}|>"), *tok.encode_ordinary(m.content)]
+        text = tok.encode_ordinary(" " + m.content)
+        pieces += [tok.special_id(f"<|{m.role}|>"), *text]
         pieces.append(tok.special_id(END))
     assert enc.token_ids == pieces
     # plain encode splits there too
@@ -85,7 +86,7 @@ def test_mask_marks_assistant_text_and_its_end_only(tok):
     learned = "".join(
         tok.decode([i]) for i, m in zip(enc.token_ids, enc.mask, strict=True) if m
     )
-    assert learned == f"[calc(17*23)]{END}The answer is 391.{END}"
+    assert learned == f" [calc(17*23)]{END} The answer is 391.{END}"
     roles = {
         tok.special_id(f"<|{r}|>") for r in ("system", "user", "assistant", "tool")
     }

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from stepbytoken.checks import check_int
 from stepbytoken.generation.generate import generate
 from stepbytoken.nn.interface import LanguageModel, check_language_model
-from stepbytoken.tokenizers.chat import END, chat_prompt
+from stepbytoken.tokenizers.chat import END, chat_prompt, message_text
 from stepbytoken.tokenizers.tokenizer import BPETokenizer
 from stepbytoken.world.conversation import Message, check_conversation
 from stepbytoken.world.tools import Toolbox, has_call
@@ -92,7 +92,7 @@ def reply(
     new = out[len(prompt) :].tolist()
     if end in new:
         new = new[: new.index(end)]
-    return tokenizer.decode(new)
+    return message_text(tokenizer, new)
 
 
 def assistant_turn(

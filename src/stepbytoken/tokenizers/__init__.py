@@ -18,6 +18,7 @@ from stepbytoken.tokenizers.chat import (
     chat_tokenizer,
     decode_chat,
     encode_chat,
+    message_text,
 )
 from stepbytoken.tokenizers.serialization import FORMAT_VERSION
 from stepbytoken.tokenizers.tokenizer import BPETokenizer, train_naive
@@ -45,6 +46,7 @@ __all__ = [
     "chat_tokenizer",
     "decode_chat",
     "encode_chat",
+    "message_text",
     "encode_lines",
     "get_stats",
     "learn_merges",

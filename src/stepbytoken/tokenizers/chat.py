@@ -1,9 +1,13 @@
 """The chat format: a conversation as token ids, with role tokens and a loss mask.
 
-Each message becomes ``<|role|>`` + its text + ``<|end|>``, after the corpus's
+Each message becomes ``<|role|>`` + a space + its text + ``<|end|>``, after the corpus's
 ``<|endoftext|>`` that opens every document::
 
-    <|endoftext|><|user|>What is 17 * 23?<|end|><|assistant|>391<|end|>
+    <|endoftext|><|user|> What is 17 * 23?<|end|><|assistant|> 391<|end|>
+
+The space makes a message's first word the same tokens as a word in running text: the
+reference tokenizer learned ``" The"`` as one token, while ``"The"`` with no space before it
+is three (``"T"``, ``"he"`` and nothing like them in the corpus).
 
 The role and end markers are special tokens that :func:`chat_tokenizer` appends after the
 reference tokenizer's vocabulary, so the old ids keep their meaning and the model only needs
@@ -33,10 +37,13 @@ __all__ = [
     "chat_tokenizer",
     "decode_chat",
     "encode_chat",
+    "message_text",
 ]
 
 #: The special token that opens each role's message.
 ROLE_TOKENS = {role: f"<|{role}|>" for role in ROLES}
+#: What every message's text starts with in the chat format (see the module's docstring).
+SPACE = " "
 #: The special token that closes every message.
 END = "<|end|>"
 #: The special tokens the chat format adds, in the order of their new ids.
@@ -134,17 +141,17 @@ def encode_chat(tokenizer: BPETokenizer, messages: Sequence[Message]) -> ChatEnc
     --------
     >>> tok = chat_tokenizer(BPETokenizer(special_tokens=[DOC_SEPARATOR]))
     >>> enc = encode_chat(tok, [Message("user", "Hi"), Message("assistant", "Yo")])
-    >>> [tok.token_str(i) for i in enc.token_ids]
-    ['<|endoftext|>', '<|user|>', 'H', 'i', '<|end|>', '<|assistant|>', 'Y', 'o', '<|end|>']
+    >>> [tok.token_str(i) for i in enc.token_ids][:6]
+    ['<|endoftext|>', '<|user|>', ' ', 'H', 'i', '<|end|>']
     >>> [int(m) for m in enc.mask]
-    [0, 0, 0, 0, 0, 0, 1, 1, 1]
+    [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]
 
     Introduced in chapter 8.
     """
     roles, end, start = _ids(tokenizer)
     ids, mask = [start], [False]
     for m in check_conversation(messages):
-        text = tokenizer.encode_ordinary(m.content)
+        text = tokenizer.encode_ordinary(SPACE + m.content)
         learn = m.role == "assistant"
         ids += [roles[m.role], *text, end]
         mask += [False] + [learn] * (len(text) + 1)
@@ -156,12 +163,26 @@ def chat_prompt(tokenizer: BPETokenizer, messages: Sequence[Message]) -> list[in
 
     >>> tok = chat_tokenizer(BPETokenizer(special_tokens=[DOC_SEPARATOR]))
     >>> tok.decode(chat_prompt(tok, [Message("user", "Hi")]))
-    '<|endoftext|><|user|>Hi<|end|><|assistant|>'
+    '<|endoftext|><|user|> Hi<|end|><|assistant|>'
 
     Introduced in chapter 8.
     """
     roles, _, _ = _ids(tokenizer)
     return encode_chat(tokenizer, messages).token_ids + [roles["assistant"]]
+
+
+def message_text(tokenizer: BPETokenizer, ids: Sequence[int]) -> str:
+    """The text of one message from the ids between its role token and ``<|end|>``.
+
+    Decodes them and drops the :data:`SPACE` that the format puts before every message.
+
+    >>> tok = chat_tokenizer(BPETokenizer(special_tokens=[DOC_SEPARATOR]))
+    >>> message_text(tok, tok.encode(" Yo"))
+    'Yo'
+
+    Introduced in chapter 8.
+    """
+    return tokenizer.decode(ids).removeprefix(SPACE)
 
 
 def decode_chat(tokenizer: BPETokenizer, ids: Sequence[int]) -> tuple[Message, ...]:
@@ -201,6 +222,6 @@ def decode_chat(tokenizer: BPETokenizer, ids: Sequence[int]) -> tuple[Message, .
         body = ids[k + 1 : stop]
         if any(i in role_of or i in (start, end) for i in body):
             raise ValueError(f"the message opened at token {k} holds a special token")
-        messages.append(Message(role_of[ids[k]], tokenizer.decode(body)))
+        messages.append(Message(role_of[ids[k]], message_text(tokenizer, body)))
         k = stop + 1
     return check_conversation(messages)
