@@ -24,11 +24,13 @@ from stepbytoken.nn.parameters import (
     parameter_count,
 )
 from stepbytoken.nn.positions import POSITIONS, RotaryEmbedding, sinusoidal_positions
+from stepbytoken.nn.reward_model import RewardModel
 from stepbytoken.nn.vocab_resize import grow_vocab
 from stepbytoken.nn.word2vec import sgns_grads, sgns_loss, skipgram_pairs
 from stepbytoken.nn.word_vectors import UnknownWordError, WordVectors, cosine_similarity
 
 __all__ = [
+    "RewardModel",
     "Block",
     "GPT",
     "GPTConfig",

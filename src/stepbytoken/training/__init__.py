@@ -16,6 +16,7 @@ from stepbytoken.training.distributed import (
     shard,
     world,
 )
+from stepbytoken.training.finetune import conversation_loss, fine_tune
 from stepbytoken.training.landscape import (
     DescentPath,
     Valley,
@@ -24,6 +25,14 @@ from stepbytoken.training.landscape import (
 )
 from stepbytoken.training.loop import estimate_loss, train
 from stepbytoken.training.optimizer import adamw_by_hand, configure_optimizer
+from stepbytoken.training.preference import (
+    answer_logprobs,
+    dpo_loss,
+    reward_batch,
+    reward_loss,
+    train_dpo,
+    train_reward_model,
+)
 from stepbytoken.training.schedule import lr_schedule
 from stepbytoken.training.word2vec import train_word_vectors
 
@@ -35,12 +44,16 @@ __all__ = [
     "Valley",
     "adamw_by_hand",
     "all_reduce_mean",
+    "answer_logprobs",
     "barrier",
     "chat_batch",
     "check_token_stream",
     "close_distributed",
     "configure_optimizer",
+    "conversation_loss",
+    "dpo_loss",
     "estimate_loss",
+    "fine_tune",
     "get_batch",
     "gradient_descent",
     "init_distributed",
@@ -50,8 +63,12 @@ __all__ = [
     "mlp_gradients_by_hand",
     "mlp_loss",
     "process_group",
+    "reward_batch",
+    "reward_loss",
     "shard",
     "train",
+    "train_dpo",
+    "train_reward_model",
     "train_word_vectors",
     "world",
 ]
