@@ -22,7 +22,7 @@ from stepbytoken.world.tools import Toolbox
 QUESTION = Message("user", "What is 6 * 7?")
 CONVERSATION = [
     QUESTION,
-    Message("assistant", "[calc(6*7)]"),
+    Message("assistant", "[calc: 6*7]"),
     Message("tool", "42"),
     Message("assistant", "It is 42."),
 ]
@@ -53,7 +53,7 @@ def model(tokenizer) -> GPT:
 
 
 def test_reply_writes_the_learned_message_without_its_end_marker(model, tokenizer):
-    assert reply(model, tokenizer, [QUESTION]) == "[calc(6*7)]"
+    assert reply(model, tokenizer, [QUESTION]) == "[calc: 6*7]"
     assert reply(model, tokenizer, CONVERSATION[:3]) == "It is 42."
 
 
@@ -70,7 +70,7 @@ def test_turn_runs_the_call_and_answers_with_its_result(model, tokenizer):
 
 def test_turn_leaves_a_call_beyond_max_calls_unrun(model, tokenizer):
     turn = assistant_turn(model, tokenizer, [QUESTION], Toolbox([]), max_calls=0)
-    assert turn == (Message("assistant", "[calc(6*7)]"),)
+    assert turn == (Message("assistant", "[calc: 6*7]"),)
 
 
 def test_a_conversation_longer_than_the_context_is_refused(model, tokenizer):

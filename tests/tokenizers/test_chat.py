@@ -77,7 +77,7 @@ def test_mask_marks_assistant_text_and_its_end_only(tok):
     chat = [
         Message("system", "Tools: calc, lookup."),
         Message("user", "What is 17 * 23?"),
-        Message("assistant", "[calc(17*23)]"),
+        Message("assistant", "[calc: 17*23]"),
         Message("tool", "391"),
         Message("assistant", "The answer is 391."),
     ]
@@ -86,7 +86,7 @@ def test_mask_marks_assistant_text_and_its_end_only(tok):
     learned = "".join(
         tok.decode([i]) for i, m in zip(enc.token_ids, enc.mask, strict=True) if m
     )
-    assert learned == f" [calc(17*23)]{END} The answer is 391.{END}"
+    assert learned == f" [calc: 17*23]{END} The answer is 391.{END}"
     roles = {
         tok.special_id(f"<|{r}|>") for r in ("system", "user", "assistant", "tool")
     }

@@ -13,7 +13,7 @@ from stepbytoken.world.conversation import (
 )
 
 U, A = Message("user", "What is 17 * 23?"), Message("assistant", "391")
-CALL = Message("assistant", "[calc(17*23)]")
+CALL = Message("assistant", "[calc: 17*23]")
 TOOL = Message("tool", "391")
 
 

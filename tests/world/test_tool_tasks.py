@@ -46,9 +46,9 @@ def test_calc_answers_are_beyond_the_corpus_and_right(world):
     ]
     assert examples
     for ex in examples:
-        expression = ex.reply[0].content.removeprefix("[calc(").removesuffix(")]")
+        expression = ex.reply[0].content.removeprefix("[calc: ").removesuffix("]")
         assert str(calculate(expression)) == ex.answer == ex.reply[1].content
-        a, op, b = re.fullmatch(r"(\d+)([-+*])(\d+)", expression).groups()
+        a, op, b = re.fullmatch(r"(\d+) ([-+*]) (\d+)", expression).groups()
         assert op == "*" or min(int(a), int(b)) >= 1000  # the corpus stops below 1000
 
 

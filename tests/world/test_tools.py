@@ -26,34 +26,34 @@ def test_format_and_parse_round_trip():
 
 
 def test_malformed_calls_are_tool_errors():
-    with pytest.raises(ToolError, match=r"name\(arguments\)"):
+    with pytest.raises(ToolError, match=r"\[name: arguments\]"):
         parse_call("[calc 17*23]")
 
 
 def test_allow_listed_tools_run():
     assert set(TOOLS) == {"calc", "lookup"}
-    assert BOX.run("[calc(17*23)]") == "391"
-    assert BOX.run("[lookup(Mira, age)]") == "34"
-    assert BOX.run("[lookup( Varnia ,capital )]") == "Tolm"
+    assert BOX.run("[calc: 17*23]") == "391"
+    assert BOX.run("[lookup: Mira, age]") == "34"
+    assert BOX.run("[lookup: Varnia ,capital]") == "Tolm"
 
 
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("[shell(rm -rf /)]", "unknown tool 'shell'"),
-        ("[eval(1+1)]", "unknown tool 'eval'"),
-        ("[__import__(os)]", "unknown tool '__import__'"),
-        ("[calc(__import__('os'))]", "calc: only digits"),
-        ("[calc(2**100000)]", "calc: only single"),
-        ("[calc(" + "1+" * 40 + "1)]", "at most 64 characters"),
-        ("[lookup(Mira)]", "two arguments"),
-        ("[lookup(Mira, age, x)]", "two arguments"),
-        ("[lookup(Mira; drop, age)]", "is not a name"),
-        ("[lookup(mira, age)]", "is not a name"),
-        ("[lookup(Mira, password)]", "unknown relation 'password'"),
-        ("[lookup(Mira, pet)]", "no pet known for Mira"),
-        ("[lookup(Nobody, age)]", "no age known for Nobody"),
-        ("[calc 1]", "name(arguments)"),
+        ("[shell: rm -rf /]", "unknown tool 'shell'"),
+        ("[eval: 1+1]", "unknown tool 'eval'"),
+        ("[__import__: os]", "unknown tool '__import__'"),
+        ("[calc: __import__('os')]", "calc: only digits"),
+        ("[calc: 2**100000]", "calc: only single"),
+        ("[calc: " + "1+" * 40 + "1]", "at most 64 characters"),
+        ("[lookup: Mira]", "two arguments"),
+        ("[lookup: Mira, age, x]", "two arguments"),
+        ("[lookup: Mira; drop, age]", "is not a name"),
+        ("[lookup: mira, age]", "is not a name"),
+        ("[lookup: Mira, password]", "unknown relation 'password'"),
+        ("[lookup: Mira, pet]", "no pet known for Mira"),
+        ("[lookup: Nobody, age]", "no age known for Nobody"),
+        ("[calc 1]", "[name: arguments]"),
         ("just text", "no call"),
     ],
 )

@@ -6,7 +6,7 @@ chat format (:func:`~stepbytoken.tokenizers.chat.chat_prompt`, which ends with
 before it.
 
 :func:`assistant_turn` lets the assistant use tools. When its message holds a tool call such as
-``[calc(17*23)]``, a program (the :class:`~stepbytoken.world.tools.Toolbox`, never the model)
+``[calc: 17 * 23]``, a program (the :class:`~stepbytoken.world.tools.Toolbox`, never the model)
 runs the call, the result goes back as a ``tool`` message, and the model writes again, until it
 writes a message without a call or has made ``max_calls`` calls.
 

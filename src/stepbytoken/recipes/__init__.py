@@ -21,6 +21,7 @@ from stepbytoken.recipes import (
     decoders,
     model_widths,
     reference,
+    sft,
     word_mlp,
     word_vectors,
 )
@@ -76,6 +77,7 @@ RECIPES: tuple[Recipe, ...] = (
     ablations,
     model_widths,
     decoders,
+    sft,
 )
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).

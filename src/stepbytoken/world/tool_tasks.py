@@ -119,7 +119,7 @@ def tool_task(ctx: TaskContext) -> ChatExample:
         a, op, b = _problem(ctx, _hard_problem)
         t = ctx.template(TOOL_ARITHMETIC)
         text, tid, subjects, relation = t.text.format(a=a, op=op, b=b), t.id, (), None
-        steps = [("calc", f"{a}{op}{b}")]
+        steps = [("calc", f"{a} {op} {b}")]
         answer = box.run(format_call(*steps[0]))
         final = f"The answer is {answer}."
     elif task == "lookup":
@@ -143,7 +143,7 @@ def tool_task(ctx: TaskContext) -> ChatExample:
         relation = None
         op = "-" if t.split == "train" else "+"
         steps = [("lookup", f"{x.subject}, age"), ("lookup", f"{y.subject}, age")]
-        steps.append(("calc", f"{x.object}{op}{y.object}"))
+        steps.append(("calc", f"{x.object} {op} {y.object}"))
         answer = str(
             int(x.object) - int(y.object)
             if op == "-"

@@ -1,8 +1,11 @@
 """Tool calls: the syntax an assistant writes, and the program that runs allow-listed tools.
 
-An assistant asks for a tool by writing ``[name(arguments)]`` in its message, as Toolformer
-does: for example ``[calc(17*23)]`` or ``[lookup(Mira, age)]``. Square brackets never occur
-in the world's text, and take one token each (an XML-like ``<call>`` would take five). A
+An assistant asks for a tool by writing ``[name: arguments]`` in its message, in square
+brackets as Toolformer does: for example ``[calc: 17 * 23]`` or ``[lookup: Mira, age]``.
+Square brackets never occur in the world's text, and take one token each (an XML-like
+``<call>`` would take five). The space after the colon matters to a small model: it makes
+the arguments the same tokens as in the question (``" Mira"`` is one token, ``"(Mira"``
+would spell the name in other pieces), so the model copies them instead of re-spelling them. A
 program (not the model) finds the call with :func:`parse_call`, and :class:`Toolbox` runs
 it, but only if the tool is on the allow-list (:data:`TOOLS`) and its arguments pass
 validation; the result, or an ``error: ...`` line, goes back to the model as a ``tool``
@@ -38,12 +41,12 @@ CALL_CLOSE = "]"
 
 #: The allow-list: each tool's name and what its arguments are.
 TOOLS = {
-    "calc": "a whole-number expression with + - * / and brackets, e.g. calc(17*23)",
-    "lookup": "an entity and a relation of the world's fact table, e.g. lookup(Mira, age)",
+    "calc": "a whole-number expression with + - * / and brackets, e.g. calc: 17 * 23",
+    "lookup": "an entity and a relation of the world's fact table, e.g. lookup: Mira, age",
 }
 
 _CALL = re.compile(re.escape(CALL_OPEN) + r"(.*?)" + re.escape(CALL_CLOSE), re.S)
-_SHAPE = re.compile(r"([A-Za-z_]\w*)\((.*)\)", re.S)
+_SHAPE = re.compile(r"([A-Za-z_]\w*):(.*)", re.S)
 _NAME = re.compile(r"[A-Z][a-z]+")
 MAX_ARGUMENTS = 64  # characters between the brackets
 
@@ -60,8 +63,8 @@ class ToolCall(NamedTuple):
 
     Examples
     --------
-    >>> str(ToolCall("calc", "17*23"))
-    '[calc(17*23)]'
+    >>> str(ToolCall("calc", "17 * 23"))
+    '[calc: 17 * 23]'
 
     Introduced in chapter 11.
     """
@@ -77,17 +80,18 @@ def format_call(name: str, arguments: str) -> str:
     """The text an assistant writes to call tool ``name``.
 
     >>> format_call("lookup", "Mira, age")
-    '[lookup(Mira, age)]'
+    '[lookup: Mira, age]'
 
     Introduced in chapter 11.
     """
-    return f"{CALL_OPEN}{check_str('name', name)}({check_str('arguments', arguments)}){CALL_CLOSE}"
+    name, arguments = check_str("name", name), check_str("arguments", arguments)
+    return f"{CALL_OPEN}{name}: {arguments}{CALL_CLOSE}"
 
 
 def has_call(text: str) -> bool:
     """Whether ``text`` holds a tool call (well-formed or not).
 
-    >>> has_call("[calc(1+1)]"), has_call("No call.")
+    >>> has_call("[calc: 1 + 1]"), has_call("No call.")
     (True, False)
 
     Introduced in chapter 11.
@@ -103,12 +107,12 @@ def parse_call(text: str) -> ToolCall | None:
     Raises
     ------
     ToolError
-        If the text between the markers is not ``name(arguments)``.
+        If the text between the markers is not ``name: arguments``.
 
     Examples
     --------
-    >>> parse_call("Let me compute. [calc(17*23)]")
-    ToolCall(name='calc', arguments='17*23')
+    >>> parse_call("Let me compute. [calc: 17 * 23]")
+    ToolCall(name='calc', arguments='17 * 23')
     >>> parse_call("No tools needed.") is None
     True
 
@@ -120,9 +124,9 @@ def parse_call(text: str) -> ToolCall | None:
     shape = _SHAPE.fullmatch(match.group(1).strip())
     if shape is None:
         raise ToolError(
-            f"a call must look like name(arguments), got {match.group(1)!r}"
+            f"a call must look like [name: arguments], got {match.group(0)!r}"
         )
-    return ToolCall(shape.group(1), shape.group(2))
+    return ToolCall(shape.group(1), shape.group(2).strip())
 
 
 class Toolbox:
@@ -136,9 +140,9 @@ class Toolbox:
     Examples
     --------
     >>> box = Toolbox([Fact("Mira", "age", "34")])
-    >>> box.run("[lookup(Mira, age)]"), box.run("[calc(34-30)]")
+    >>> box.run("[lookup: Mira, age]"), box.run("[calc: 34 - 30]")
     ('34', '4')
-    >>> box.run("[shell(rm -rf /)]")
+    >>> box.run("[shell: rm -rf /]")
     "error: unknown tool 'shell'; allowed tools: calc, lookup"
 
     Introduced in chapter 11.
