@@ -94,6 +94,12 @@ NOT_CALLED: dict[str, str] = {
     "stepbytoken.recipes.model_widths.train_widths": (
         "trains two models and writes them where it is told (seconds); tests/recipes"
     ),
+    "stepbytoken.recipes.sft.train_sft": "fine-tunes for minutes; tests/recipes",
+    "stepbytoken.recipes.sft.run": "fine-tunes for minutes; tests/recipes",
+    "stepbytoken.recipes.reward.train_reward": "trains for minutes; tests/recipes",
+    "stepbytoken.recipes.reward.run": "trains for minutes; tests/recipes",
+    "stepbytoken.recipes.dpo.train_dpo_model": "trains for minutes; tests/recipes",
+    "stepbytoken.recipes.dpo.run": "trains for minutes; tests/recipes",
     "stepbytoken.artifacts.reference.load_reference": "loads the shipped model; tests/artifacts",
     "stepbytoken.evaluation.attention_cost.peak_bytes": "calls the function it is given",
 }

@@ -73,7 +73,7 @@ def check_conversation(messages: Sequence[Message], *, complete: bool = False) -
     Rules: at least one message; every item a :class:`Message` with a role of :data:`ROLES`
     and non-empty text holding none of :data:`RESERVED_STRINGS`; an optional ``system``
     message first, then ``user``; ``assistant`` answers ``user`` or ``tool``; ``tool``
-    answers an assistant message that contains a tool call (``[name(arguments)]``, see
+    answers an assistant message that contains a tool call (``[name: arguments]``, see
     :func:`~stepbytoken.world.tools.has_call`), and every such
     message is answered by ``tool`` unless it is the last one. With ``complete=True`` the
     conversation must also end with an assistant message that is not a tool call.
