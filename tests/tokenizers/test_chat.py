@@ -17,6 +17,7 @@ from stepbytoken.tokenizers.chat import (
     chat_tokenizer,
     decode_chat,
     encode_chat,
+    message_text,
 )
 from stepbytoken.world import make_world
 from stepbytoken.world.conversation import RESERVED_STRINGS, Message
@@ -161,3 +162,11 @@ def test_wrong_tokenizer_or_messages(base, tok):
     with pytest.raises(ValueError, match="at least one"):
         encode_chat(tok, [])
     assert len(training_examples(make_world(0), 5)) == 5
+
+
+def test_a_message_ends_at_the_first_special_token(tok):
+    ids = tok.encode(" It is 42.<|user|> More")
+    assert message_text(tok, ids) == "It is 42."
+    assert message_text(tok, tok.encode(" No end yet")) == "No end yet"
+    with pytest.raises(TypeError, match="BPETokenizer"):
+        message_text("tok", ids)

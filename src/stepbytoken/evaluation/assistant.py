@@ -78,6 +78,14 @@ def grade(
     Introduced in chapter 8.
     """
     check_language_model(model)
+    if not isinstance(tokenizer, BPETokenizer):
+        raise TypeError(
+            f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
+        )
+    if toolbox is not None and not isinstance(toolbox, Toolbox):
+        raise TypeError(
+            f"toolbox must be a Toolbox or None, got {type(toolbox).__name__}"
+        )
     check_int("max_new_tokens", max_new_tokens, minimum=1)
     if isinstance(examples, ChatExample) or not isinstance(examples, Sequence):
         raise TypeError(
@@ -118,6 +126,10 @@ def summarise(graded: Sequence[Graded]) -> dict[str, dict[str, float]]:
 
     Introduced in chapter 8.
     """
+    if not isinstance(graded, Sequence):
+        raise TypeError(
+            f"graded must be a sequence of Graded rows, got {type(graded).__name__}"
+        )
     table: dict[str, list[Graded]] = {}
     for row in graded:
         if not isinstance(row, Graded):

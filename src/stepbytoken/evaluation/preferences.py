@@ -16,13 +16,15 @@ from typing import NamedTuple
 
 from stepbytoken.checks import check_choice, check_int, check_strings
 from stepbytoken.evaluation.judge import Verdict, judge
+from stepbytoken.tokenizers.chat import ChatEncoding, encode_chat
+from stepbytoken.tokenizers.tokenizer import BPETokenizer
 from stepbytoken.world import World
 from stepbytoken.world.conversation import ChatExample
 from stepbytoken.world.entity_split import SPLITS, EntitySplit, split_entities
 from stepbytoken.world.flaws import applicable_flaws, flawed_answer
 from stepbytoken.world.instructions import KINDS, TEMPLATE_SPLITS, make_examples
 
-__all__ = ["PreferencePair", "preference_pairs"]
+__all__ = ["PreferencePair", "encode_pairs", "preference_pairs"]
 
 
 class PreferencePair(NamedTuple):
@@ -121,3 +123,53 @@ def preference_pairs(
             (chosen, good), (rejected, bad) = answers
             pairs.append(PreferencePair(example, chosen, rejected, flaw, good, bad))
     return pairs
+
+
+def encode_pairs(
+    tokenizer: BPETokenizer, pairs: list[PreferencePair], *, max_tokens: int
+) -> tuple[list[ChatEncoding], list[ChatEncoding], list[PreferencePair]]:
+    """The two conversations of each pair, encoded; pairs longer than ``max_tokens`` dropped.
+
+    A pair's conversations are its prompt (with any tool calls and results) followed by the
+    chosen or the rejected final answer.
+
+    Returns
+    -------
+    chosen, rejected, kept
+        The encodings, and the pairs they belong to, in order.
+
+    Examples
+    --------
+    >>> from stepbytoken.artifacts import load_reference
+    >>> from stepbytoken.tokenizers import chat_tokenizer
+    >>> from stepbytoken.world import make_world
+    >>> tok = chat_tokenizer(load_reference().tokenizer)
+    >>> chosen, rejected, kept = encode_pairs(tok, preference_pairs(make_world(0), 4),
+    ...                                       max_tokens=128)
+    >>> len(chosen) == len(rejected) == len(kept)
+    True
+
+    Introduced in chapter 8.
+    """
+    check_int("max_tokens", max_tokens, minimum=2)
+    if not isinstance(tokenizer, BPETokenizer):
+        raise TypeError(
+            f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
+        )
+    if not isinstance(pairs, list):
+        raise TypeError(
+            f"pairs must be a list of PreferencePair, got {type(pairs).__name__}"
+        )
+    chosen, rejected, kept = [], [], []
+    for i, pair in enumerate(pairs):
+        if not isinstance(pair, PreferencePair):
+            raise TypeError(
+                f"pairs[{i}] must be a PreferencePair, got {type(pair).__name__}"
+            )
+        good = encode_chat(tokenizer, pair.example.with_final(pair.chosen).messages)
+        bad = encode_chat(tokenizer, pair.example.with_final(pair.rejected).messages)
+        if max(len(good.token_ids), len(bad.token_ids)) <= max_tokens:
+            chosen.append(good)
+            rejected.append(bad)
+            kept.append(pair)
+    return chosen, rejected, kept

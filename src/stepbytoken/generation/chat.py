@@ -89,10 +89,7 @@ def reply(
         seed=seed,
         stop_token=end,
     )
-    new = out[len(prompt) :].tolist()
-    if end in new:
-        new = new[: new.index(end)]
-    return message_text(tokenizer, new)
+    return message_text(tokenizer, out[len(prompt) :].tolist())  # up to <|end|>
 
 
 def assistant_turn(

@@ -19,8 +19,10 @@ from stepbytoken.recipes import (
     ablations,
     corpus,
     decoders,
+    dpo,
     model_widths,
     reference,
+    reward,
     sft,
     word_mlp,
     word_vectors,
@@ -78,6 +80,8 @@ RECIPES: tuple[Recipe, ...] = (
     model_widths,
     decoders,
     sft,
+    reward,
+    dpo,
 )
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).

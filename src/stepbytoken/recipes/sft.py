@@ -97,7 +97,7 @@ DEFAULT_OUT = DEFAULT_OUT_ROOT / "sft"
 SFT_DIR = Path(__file__).resolve().parent.parent / "data" / "sft"
 
 #: SHA-256 of the shipped ``manifest.json`` (which holds the SHA-256 of the weights).
-MANIFEST_SHA256 = "4ca5ec4ce3b4ab36cce0f8819828be23209397d947969d90b18583dd7964e694"
+MANIFEST_SHA256 = "78939e79570bc6b75cb6da18f253edc708fd543baaebaea269dbd843071ce12f"
 
 MODEL_FILE = "model.safetensors"
 

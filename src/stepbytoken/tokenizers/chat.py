@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from stepbytoken.checks import check_ints
 from stepbytoken.tokenizers.tokenizer import BPETokenizer
 from stepbytoken.world.conversation import ROLES, Message, check_conversation
 from stepbytoken.world.corpus import DOC_SEPARATOR
@@ -172,17 +173,26 @@ def chat_prompt(tokenizer: BPETokenizer, messages: Sequence[Message]) -> list[in
 
 
 def message_text(tokenizer: BPETokenizer, ids: Sequence[int]) -> str:
-    """The text of one message from the ids between its role token and ``<|end|>``.
+    """The text of one message from the ids a model wrote after its role token.
 
-    Decodes them and drops the :data:`SPACE` that the format puts before every message.
+    The message ends at the first special token (``<|end|>``, or any other the model wrote
+    where it should have ended); the :data:`SPACE` that the format puts before every message
+    is dropped.
 
     >>> tok = chat_tokenizer(BPETokenizer(special_tokens=[DOC_SEPARATOR]))
-    >>> message_text(tok, tok.encode(" Yo"))
+    >>> message_text(tok, tok.encode(" Yo<|user|> Hi"))
     'Yo'
 
     Introduced in chapter 8.
     """
-    return tokenizer.decode(ids).removeprefix(SPACE)
+    if not isinstance(tokenizer, BPETokenizer):
+        raise TypeError(
+            f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
+        )
+    specials = set(tokenizer.special_tokens.values())
+    ids = check_ints("ids", ids, minimum=0)
+    cut = next((k for k, i in enumerate(ids) if i in specials), len(ids))
+    return tokenizer.decode(ids[:cut]).removeprefix(SPACE)
 
 
 def decode_chat(tokenizer: BPETokenizer, ids: Sequence[int]) -> tuple[Message, ...]:

@@ -64,6 +64,9 @@ def answer_logprobs(model: nn.Module, idx: Tensor, targets: Tensor) -> Tensor:
 
     Introduced in chapter 8.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_tensor("idx", idx, dims=2, integer=True)
     check_tensor("targets", targets, dims=2, integer=True)
     if targets.shape != idx.shape:
         raise ValueError(
@@ -71,6 +74,11 @@ def answer_logprobs(model: nn.Module, idx: Tensor, targets: Tensor) -> Tensor:
             f"got {tuple(targets.shape)}"
         )
     logits, _ = model(idx)
+    if int(targets.max()) >= logits.shape[-1]:
+        raise ValueError(
+            f"targets must be -1 or ids below the vocabulary size {logits.shape[-1]}, "
+            f"got {int(targets.max())}"
+        )
     logp = F.log_softmax(logits.float(), dim=-1)  # (B, T, V)
     keep = targets >= 0
     picked = logp.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)  # (B, T)
