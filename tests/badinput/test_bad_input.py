@@ -100,6 +100,8 @@ NOT_CALLED: dict[str, str] = {
     "stepbytoken.recipes.reward.run": "trains for minutes; tests/recipes",
     "stepbytoken.recipes.dpo.train_dpo_model": "trains for minutes; tests/recipes",
     "stepbytoken.recipes.dpo.run": "trains for minutes; tests/recipes",
+    "stepbytoken.recipes.best_of_n.score_best_of_n": "samples for minutes; tests/recipes",
+    "stepbytoken.recipes.best_of_n.run": "samples for minutes; tests/recipes",
     "stepbytoken.artifacts.reference.load_reference": "loads the shipped model; tests/artifacts",
     "stepbytoken.evaluation.attention_cost.peak_bytes": "calls the function it is given",
 }

@@ -31,7 +31,12 @@ from stepbytoken.tokenizers.chat import END, chat_prompt, message_text
 from stepbytoken.tokenizers.tokenizer import BPETokenizer
 from stepbytoken.world.conversation import Message
 
-__all__ = ["best_of_n_kl_bound", "expected_best_of_n", "sample_replies"]
+__all__ = [
+    "best_of_n_curve",
+    "best_of_n_kl_bound",
+    "expected_best_of_n",
+    "sample_replies",
+]
 
 
 def best_of_n_kl_bound(n: int) -> float:
@@ -86,6 +91,52 @@ def expected_best_of_n(
         expected_proxy += weight * proxy[i]
         expected_gold += weight * gold[i]
     return expected_proxy, expected_gold
+
+
+def best_of_n_curve(
+    proxy: Sequence[Sequence[float]],
+    gold: Sequence[Sequence[float]],
+    ns: Sequence[int],
+) -> list[dict[str, float]]:
+    """Best-of-``n`` over many prompts: for each ``n``, the KL bound and the mean scores.
+
+    ``proxy[p][i]`` and ``gold[p][i]`` score answer ``i`` to prompt ``p``; every prompt needs
+    at least ``max(ns)`` answers.
+
+    Returns
+    -------
+    list of dict
+        One row per ``n``: ``n``, ``kl`` (:func:`best_of_n_kl_bound`), and the mean over
+        prompts of the expected ``proxy`` and ``gold`` scores of best-of-``n``.
+
+    Examples
+    --------
+    >>> rows = best_of_n_curve([[0.0, 1.0]], [[1.0, 0.0]], [1, 2])
+    >>> [(r["n"], r["proxy"], r["gold"]) for r in rows]
+    [(1, 0.5, 0.5), (2, 1.0, 0.0)]
+
+    Introduced in chapter 8.
+    """
+    for name, value in (("proxy", proxy), ("gold", gold), ("ns", ns)):
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise TypeError(f"{name} must be a sequence, got {type(value).__name__}")
+    if len(proxy) != len(gold) or not proxy:
+        raise ValueError(
+            f"proxy and gold must hold the same prompts, got {len(proxy)} and {len(gold)}"
+        )
+    ns = [check_int("an n", n, minimum=1) for n in ns]
+    rows = []
+    for n in ns:
+        pairs = [expected_best_of_n(p, g, n) for p, g in zip(proxy, gold, strict=True)]
+        rows.append(
+            {
+                "n": n,
+                "kl": best_of_n_kl_bound(n),
+                "proxy": sum(p for p, _ in pairs) / len(pairs),
+                "gold": sum(g for _, g in pairs) / len(pairs),
+            }
+        )
+    return rows
 
 
 def sample_replies(

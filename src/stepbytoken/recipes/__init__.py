@@ -17,6 +17,7 @@ from typing import Protocol
 
 from stepbytoken.recipes import (
     ablations,
+    best_of_n,
     corpus,
     decoders,
     dpo,
@@ -82,6 +83,7 @@ RECIPES: tuple[Recipe, ...] = (
     sft,
     reward,
     dpo,
+    best_of_n,
 )
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).
