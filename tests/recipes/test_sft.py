@@ -13,8 +13,8 @@ from stepbytoken.recipes import RECIPES, sft
 from stepbytoken.recipes.sft import (
     EVAL_PER_KIND,
     TRAIN_ARGS,
-    _toolbox,
     eval_examples,
+    eval_toolbox,
     load_sft,
     train_sft,
 )
@@ -47,7 +47,9 @@ def test_shipped_assistant_reproduces_its_recorded_grades(assistant):
     assert results["steps"] == TRAIN_ARGS["steps"]
     for kind in ("fact", "unknown"):
         examples = [e for e in eval_examples() if e.kind == kind]
-        rows = grade(assistant.model, assistant.tokenizer, examples, toolbox=_toolbox())
+        rows = grade(
+            assistant.model, assistant.tokenizer, examples, toolbox=eval_toolbox()
+        )
         assert summarise(rows)[kind] == results["sft"][kind]
     # fine-tuning taught the format: the base model, asked in it, gets nothing right
     assert results["sft"]["unknown"]["correct"] > results["base"]["unknown"]["correct"]

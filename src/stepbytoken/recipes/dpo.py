@@ -53,8 +53,8 @@ from stepbytoken.recipes.reward import pair_data
 from stepbytoken.recipes.sft import MANIFEST_SHA256 as SFT_MANIFEST_SHA256
 from stepbytoken.recipes.sft import (
     Assistant,
-    _toolbox,
     eval_examples,
+    eval_toolbox,
     load_sft,
 )
 from stepbytoken.tokenizers.chat import END, ChatEncoding
@@ -243,7 +243,7 @@ def train_dpo_model(
                 else eval_examples(eval_per_kind)
             )
             grades = summarise(
-                grade(policy, assistant.tokenizer, examples, toolbox=_toolbox())
+                grade(policy, assistant.tokenizer, examples, toolbox=eval_toolbox())
             )
             results = {
                 "steps": config.steps,

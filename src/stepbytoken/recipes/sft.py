@@ -81,6 +81,7 @@ __all__ = [
     "Assistant",
     "add_arguments",
     "eval_examples",
+    "eval_toolbox",
     "load_sft",
     "run",
     "train_sft",
@@ -155,7 +156,14 @@ def eval_examples(n_per_kind: int = EVAL_PER_KIND) -> list[ChatExample]:
     return examples
 
 
-def _toolbox() -> Toolbox:
+def eval_toolbox() -> Toolbox:
+    """The tools graded answers may call: look-ups in every fact of the world.
+
+    The facts the corpus states and those of the entities it never mentions, so that a
+    look-up about a held-out entity works as it would for any other.
+
+    Introduced in chapter 8.
+    """
     world = make_world(WORLD_SEED)
     return Toolbox([*world.facts, *world.heldout_facts])
 
@@ -228,7 +236,7 @@ def train_sft(
             pad_id = tokenizer.special_id(END)
 
             stage("grading the base model")
-            toolbox = _toolbox()
+            toolbox = eval_toolbox()
             base_grades = summarise(
                 grade(base.eval(), tokenizer, held_out, toolbox=toolbox)
             )
