@@ -15,9 +15,10 @@ from stepbytoken.recipes.best_of_n import (
     load_best_of_n,
     score_best_of_n,
 )
-from stepbytoken.recipes.reward import load_reward, rewards
+from stepbytoken.recipes.reward import load_reward
 from stepbytoken.recipes.sft import eval_examples, load_sft
 from stepbytoken.tokenizers.chat import END, encode_chat
+from stepbytoken.training import conversation_rewards
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,9 @@ def test_one_record_is_scored_again_the_same(shipped):
         encode_chat(assistant.tokenizer, example.with_final(a).messages)
         for a in record["answers"][:8]
     ]
-    again = rewards(model, encodings, pad_id=assistant.tokenizer.special_id(END))
+    again = conversation_rewards(
+        model, encodings, pad_id=assistant.tokenizer.special_id(END)
+    )
     assert again == pytest.approx(record["proxy"][:8], abs=1e-4)
 
 

@@ -6,16 +6,16 @@ import pytest
 
 from stepbytoken.artifacts import MANIFEST_FILE, file_sha256
 from stepbytoken.recipes import RECIPES, dpo, reward
-from stepbytoken.recipes.dpo import load_dpo, logprobs, train_dpo_model
+from stepbytoken.recipes.dpo import load_dpo, train_dpo_model
 from stepbytoken.recipes.reward import (
     _agreement,
     load_reward,
     pair_data,
-    rewards,
     train_reward,
 )
 from stepbytoken.recipes.sft import load_sft
 from stepbytoken.tokenizers.chat import END
+from stepbytoken.training import conversation_logprobs, conversation_rewards
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +50,8 @@ def test_shipped_dpo_model_moved_towards_the_chosen_answers(assistant):
     ratio = [
         a - b
         for a, b in zip(
-            logprobs(tuned.model, chosen[:50], pad_id=pad_id),
-            logprobs(assistant.model, chosen[:50], pad_id=pad_id),
+            conversation_logprobs(tuned.model, chosen[:50], pad_id=pad_id),
+            conversation_logprobs(assistant.model, chosen[:50], pad_id=pad_id),
             strict=True,
         )
     ]
@@ -62,7 +62,7 @@ def test_shipped_dpo_model_moved_towards_the_chosen_answers(assistant):
 
 def test_rewards_refuse_a_language_model(assistant):
     with pytest.raises(TypeError, match="RewardModel"):
-        rewards(assistant.model, [], pad_id=0)
+        conversation_rewards(assistant.model, [], pad_id=0)
 
 
 def test_short_runs_write_artifacts_that_load(tmp_path):

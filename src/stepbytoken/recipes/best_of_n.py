@@ -44,10 +44,11 @@ from stepbytoken.recipes.options import (
     report_manifest,
 )
 from stepbytoken.recipes.reward import MANIFEST_SHA256 as REWARD_MANIFEST_SHA256
-from stepbytoken.recipes.reward import load_reward, rewards
+from stepbytoken.recipes.reward import load_reward
 from stepbytoken.recipes.sft import MANIFEST_SHA256 as SFT_MANIFEST_SHA256
 from stepbytoken.recipes.sft import eval_examples, load_sft
 from stepbytoken.tokenizers.chat import END, encode_chat
+from stepbytoken.training import conversation_rewards
 
 __all__ = [
     "BEST_OF_N_DIR",
@@ -157,7 +158,9 @@ def score_best_of_n(
                     "answers": answers,
                     "proxy": [
                         round(r, 4)
-                        for r in rewards(reward_model, encodings, pad_id=pad_id)
+                        for r in conversation_rewards(
+                            reward_model, encodings, pad_id=pad_id
+                        )
                     ],
                     "gold": [judge(example, a).score for a in answers],
                 }

@@ -21,6 +21,7 @@ import argparse
 import copy
 import dataclasses
 import platform
+import statistics
 import time
 from os import PathLike
 from pathlib import Path
@@ -57,8 +58,8 @@ from stepbytoken.recipes.sft import (
     eval_toolbox,
     load_sft,
 )
-from stepbytoken.tokenizers.chat import END, ChatEncoding
-from stepbytoken.training import TrainConfig, answer_logprobs, chat_batch, train_dpo
+from stepbytoken.tokenizers.chat import END
+from stepbytoken.training import TrainConfig, conversation_logprobs, train_dpo
 
 __all__ = [
     "BETA",
@@ -71,7 +72,6 @@ __all__ = [
     "TRAIN_ARGS",
     "add_arguments",
     "load_dpo",
-    "logprobs",
     "run",
     "train_dpo_model",
 ]
@@ -112,44 +112,18 @@ TRAIN_ARGS: dict[str, Any] = {
 }
 
 
-@torch.no_grad()
-def logprobs(
-    model: GPT, encodings: list[ChatEncoding], *, pad_id: int, batch_size: int = 64
-) -> list[float]:
-    """``log π(answer | prompt)`` of each conversation's assistant tokens, in eval mode.
-
-    Introduced in chapter 8.
-    """
-    if not isinstance(model, GPT):
-        raise TypeError(f"model must be a GPT, got {type(model).__name__}")
-    check_int("batch_size", batch_size, minimum=1)
-    check_int("pad_id", pad_id, minimum=0)
-    if not isinstance(encodings, list):
-        raise TypeError(
-            f"encodings must be a list of ChatEncoding, got {type(encodings).__name__}"
-        )
-    was_training = model.training
-    model.eval()
-    out: list[float] = []
-    try:
-        for start in range(0, len(encodings), batch_size):
-            idx, targets = chat_batch(
-                encodings[start : start + batch_size],
-                model.config.block_size,
-                pad_id=pad_id,
-            )
-            out += answer_logprobs(model, idx, targets).tolist()
-    finally:
-        model.train(was_training)
-    return out
-
-
 def _pair_measures(
     policy: GPT, reference: GPT, held: tuple, pad_id: int
 ) -> dict[str, float]:
     chosen, rejected, pairs = held
-    pc, pr = (logprobs(policy, side, pad_id=pad_id) for side in (chosen, rejected))
-    rc, rr = (logprobs(reference, side, pad_id=pad_id) for side in (chosen, rejected))
+    pc, pr = (
+        conversation_logprobs(policy, side, pad_id=pad_id)
+        for side in (chosen, rejected)
+    )
+    rc, rr = (
+        conversation_logprobs(reference, side, pad_id=pad_id)
+        for side in (chosen, rejected)
+    )
     margins = [
         (a - c) - (b - d) for a, b, c, d in zip(pc, pr, rc, rr, strict=True)
     ]  # β left out: the sign is what counts
@@ -247,9 +221,7 @@ def train_dpo_model(
             )
             results = {
                 "steps": config.steps,
-                "final_loss": round(
-                    sum(result.train_loss[-20:]) / len(result.train_loss[-20:]), 4
-                ),
+                "final_loss": round(statistics.fmean(result.train_loss[-20:]), 4),
                 "dpo": grades,
                 "heldout_pairs": _pair_measures(policy, reference, held, pad_id),
             }

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import platform
+import statistics
 import time
 from os import PathLike
 from pathlib import Path
@@ -54,7 +55,7 @@ from stepbytoken.recipes.options import (
 from stepbytoken.recipes.sft import MANIFEST_SHA256 as SFT_MANIFEST_SHA256
 from stepbytoken.recipes.sft import Assistant, load_sft
 from stepbytoken.tokenizers.chat import ChatEncoding
-from stepbytoken.training import TrainConfig, reward_batch, train_reward_model
+from stepbytoken.training import TrainConfig, conversation_rewards, train_reward_model
 from stepbytoken.world import make_world
 
 __all__ = [
@@ -68,7 +69,6 @@ __all__ = [
     "add_arguments",
     "load_reward",
     "pair_data",
-    "rewards",
     "run",
     "train_reward",
 ]
@@ -148,42 +148,6 @@ def pair_data(
     )
 
 
-@torch.no_grad()
-def rewards(
-    reward_model: RewardModel,
-    encodings: list[ChatEncoding],
-    *,
-    pad_id: int,
-    batch_size: int = 64,
-) -> list[float]:
-    """The reward of each conversation, in eval mode.
-
-    Introduced in chapter 8.
-    """
-    if not isinstance(reward_model, RewardModel):
-        raise TypeError(
-            f"reward_model must be a RewardModel, got {type(reward_model).__name__}"
-        )
-    check_int("batch_size", batch_size, minimum=1)
-    check_int("pad_id", pad_id, minimum=0)
-    if not isinstance(encodings, list):
-        raise TypeError(
-            f"encodings must be a list of ChatEncoding, got {type(encodings).__name__}"
-        )
-    was_training = reward_model.training
-    reward_model.eval()
-    out: list[float] = []
-    try:
-        for start in range(0, len(encodings), batch_size):
-            idx, lengths = reward_batch(
-                encodings[start : start + batch_size], pad_id=pad_id
-            )
-            out += reward_model(idx, lengths).tolist()
-    finally:
-        reward_model.train(was_training)
-    return out
-
-
 def _agreement(
     model: RewardModel,
     chosen: list[ChatEncoding],
@@ -192,8 +156,8 @@ def _agreement(
     pad_id: int,
 ) -> dict[str, Any]:
     """Share of pairs the reward ranks as the judge does, overall and per flaw."""
-    good = rewards(model, chosen, pad_id=pad_id)
-    bad = rewards(model, rejected, pad_id=pad_id)
+    good = conversation_rewards(model, chosen, pad_id=pad_id)
+    bad = conversation_rewards(model, rejected, pad_id=pad_id)
     agree = [g > b for g, b in zip(good, bad, strict=True)]
     flaws: dict[str, list[bool]] = {}
     for pair, ok in zip(pairs, agree, strict=True):
@@ -263,9 +227,7 @@ def train_reward(
             stage("agreement")
             results = {
                 "steps": config.steps,
-                "final_loss": round(sum(result.train_loss[-20:]) / 20, 4)
-                if len(result.train_loss) >= 20
-                else round(result.train_loss[-1], 4),
+                "final_loss": round(statistics.fmean(result.train_loss[-20:]), 4),
                 "train": _agreement(model, chosen, rejected, pairs, pad_id),
                 "heldout": _agreement(model, *held, pad_id),
             }

@@ -27,6 +27,8 @@ from stepbytoken.training.loop import estimate_loss, train
 from stepbytoken.training.optimizer import adamw_by_hand, configure_optimizer
 from stepbytoken.training.preference import (
     answer_logprobs,
+    conversation_logprobs,
+    conversation_rewards,
     dpo_loss,
     reward_batch,
     reward_loss,
@@ -50,7 +52,9 @@ __all__ = [
     "check_token_stream",
     "close_distributed",
     "configure_optimizer",
+    "conversation_logprobs",
     "conversation_loss",
+    "conversation_rewards",
     "dpo_loss",
     "estimate_loss",
     "fine_tune",

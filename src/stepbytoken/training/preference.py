@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from stepbytoken.checks import check_bool, check_float, check_int, check_tensor
+from stepbytoken.nn.gpt import GPT
 from stepbytoken.nn.interface import model_device, restore_modes
 from stepbytoken.nn.reward_model import RewardModel
 from stepbytoken.tokenizers.chat import ChatEncoding
@@ -35,6 +36,8 @@ from stepbytoken.training.optimizer import configure_optimizer
 
 __all__ = [
     "answer_logprobs",
+    "conversation_logprobs",
+    "conversation_rewards",
     "dpo_loss",
     "reward_batch",
     "reward_loss",
@@ -179,6 +182,67 @@ def reward_batch(
     for b, enc in enumerate(encodings):
         idx[b, : len(enc.token_ids)] = torch.tensor(enc.token_ids)
     return idx, torch.tensor([len(enc.token_ids) for enc in encodings])
+
+
+def _in_batches(
+    model: nn.Module,
+    encodings: list[ChatEncoding],
+    batch_size: int,
+    score: Callable[[list[ChatEncoding]], Tensor],
+) -> list[float]:
+    """``score`` of each slice of ``encodings``, concatenated; eval mode, no gradients."""
+    check_int("batch_size", batch_size, minimum=1)
+    if not isinstance(encodings, list):
+        raise TypeError(
+            f"encodings must be a list of ChatEncoding, got {type(encodings).__name__}"
+        )
+    out: list[float] = []
+    with restore_modes(model), torch.no_grad():
+        model.eval()
+        for start in range(0, len(encodings), batch_size):
+            out += score(encodings[start : start + batch_size]).tolist()
+    return out
+
+
+def conversation_rewards(
+    reward_model: RewardModel,
+    encodings: list[ChatEncoding],
+    *,
+    pad_id: int,
+    batch_size: int = 64,
+) -> list[float]:
+    """The reward of each conversation, in eval mode (the model's mode is restored).
+
+    Introduced in chapter 8.
+    """
+    if not isinstance(reward_model, RewardModel):
+        raise TypeError(
+            f"reward_model must be a RewardModel, got {type(reward_model).__name__}"
+        )
+    check_int("pad_id", pad_id, minimum=0)
+
+    def score(rows: list[ChatEncoding]) -> Tensor:
+        return reward_model(*reward_batch(rows, pad_id=pad_id))
+
+    return _in_batches(reward_model, encodings, batch_size, score)
+
+
+def conversation_logprobs(
+    model: GPT, encodings: list[ChatEncoding], *, pad_id: int, batch_size: int = 64
+) -> list[float]:
+    """``log π(answer | prompt)`` of each conversation's assistant tokens, in eval mode.
+
+    Introduced in chapter 8.
+    """
+    if not isinstance(model, GPT):
+        raise TypeError(f"model must be a GPT, got {type(model).__name__}")
+    check_int("pad_id", pad_id, minimum=0)
+
+    def score(rows: list[ChatEncoding]) -> Tensor:
+        idx, targets = chat_batch(rows, model.config.block_size, pad_id=pad_id)
+        return answer_logprobs(model, idx, targets)
+
+    return _in_batches(model, encodings, batch_size, score)
 
 
 def _check_pairs(
