@@ -4,17 +4,19 @@
 :func:`~stepbytoken.generation.chat.assistant_turn` so that tool calls are run when a toolbox is
 given) and scores its last message with :func:`~stepbytoken.evaluation.judge.judge`.
 :func:`summarise` turns the graded answers into a table per kind: the mean score, the share
-answered correctly, the share that followed the instruction.
+answered correctly, the share that followed the instruction. :func:`win_rate` compares two
+models answer by answer: how often the judge scores the first above the second.
 
 Introduced in chapter 8.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from stepbytoken.checks import check_int
+from stepbytoken.checks import check_floats, check_int
 from stepbytoken.evaluation.judge import Verdict, judge
 from stepbytoken.generation.chat import assistant_turn
 from stepbytoken.nn.interface import LanguageModel, check_language_model
@@ -22,7 +24,7 @@ from stepbytoken.tokenizers.tokenizer import BPETokenizer
 from stepbytoken.world.conversation import ChatExample, Message
 from stepbytoken.world.tools import Toolbox
 
-__all__ = ["Graded", "grade", "summarise"]
+__all__ = ["Graded", "WinRate", "grade", "summarise", "win_rate"]
 
 
 class Graded(NamedTuple):
@@ -148,3 +150,66 @@ def summarise(graded: Sequence[Graded]) -> dict[str, dict[str, float]]:
         }
         for kind, rows in table.items()
     }
+
+
+class WinRate(NamedTuple):
+    """How often model A's answer beat model B's on the same prompts.
+
+    ``rate`` counts a tie as half a win; ``half_width`` is the half-width of its 95%
+    interval by the normal approximation (1.96 standard errors of the per-prompt outcomes).
+
+    Introduced in chapter 8.
+    """
+
+    wins: int
+    ties: int
+    losses: int
+    rate: float
+    half_width: float
+
+
+def win_rate(scores_a: Sequence[float], scores_b: Sequence[float]) -> WinRate:
+    """Compare two models prompt by prompt: A wins where its score is higher.
+
+    Parameters
+    ----------
+    scores_a, scores_b
+        The judge's score of each model's answer to the same prompts, in the same order.
+
+    Returns
+    -------
+    WinRate
+        Wins, ties and losses of A, the win rate (a tie counts half) and its interval.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If the scores are not numbers, are empty, or differ in length.
+
+    Examples
+    --------
+    >>> win_rate([1.0, 0.5, 0.8, 0.2], [0.6, 0.5, 0.9, 0.2])
+    WinRate(wins=1, ties=2, losses=1, rate=0.5, half_width=0.3465)
+
+    Introduced in chapter 8.
+    """
+    a = check_floats("scores_a", scores_a, min_size=1)
+    b = check_floats("scores_b", scores_b, min_size=1)
+    if len(a) != len(b):
+        raise ValueError(
+            f"scores_a and scores_b must score the same prompts, got {len(a)} and "
+            f"{len(b)} scores"
+        )
+    outcomes = [
+        1.0 if x > y else 0.5 if x == y else 0.0 for x, y in zip(a, b, strict=True)
+    ]
+    n = len(outcomes)
+    rate = sum(outcomes) / n
+    spread = math.sqrt(sum((o - rate) ** 2 for o in outcomes) / n)
+    return WinRate(
+        wins=outcomes.count(1.0),
+        ties=outcomes.count(0.5),
+        losses=outcomes.count(0.0),
+        rate=round(rate, 4),
+        half_width=round(1.96 * spread / math.sqrt(n), 4),
+    )
