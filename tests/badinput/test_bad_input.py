@@ -102,6 +102,10 @@ NOT_CALLED: dict[str, str] = {
     "stepbytoken.recipes.dpo.run": "trains for minutes; tests/recipes",
     "stepbytoken.recipes.best_of_n.score_best_of_n": "samples for minutes; tests/recipes",
     "stepbytoken.recipes.best_of_n.run": "samples for minutes; tests/recipes",
+    "stepbytoken.recipes.constitution.train_constitution": "trains for minutes; tests/recipes",
+    "stepbytoken.recipes.constitution.run": "trains for minutes; tests/recipes",
+    "stepbytoken.recipes.side_by_side.compare_assistants": "answers for minutes; tests/recipes",
+    "stepbytoken.recipes.side_by_side.run": "answers for minutes; tests/recipes",
     "stepbytoken.artifacts.reference.load_reference": "loads the shipped model; tests/artifacts",
     "stepbytoken.evaluation.attention_cost.peak_bytes": "calls the function it is given",
 }

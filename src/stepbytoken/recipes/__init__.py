@@ -18,6 +18,7 @@ from typing import Protocol
 from stepbytoken.recipes import (
     ablations,
     best_of_n,
+    constitution,
     corpus,
     decoders,
     dpo,
@@ -25,6 +26,7 @@ from stepbytoken.recipes import (
     reference,
     reward,
     sft,
+    side_by_side,
     word_mlp,
     word_vectors,
 )
@@ -84,6 +86,8 @@ RECIPES: tuple[Recipe, ...] = (
     reward,
     dpo,
     best_of_n,
+    side_by_side,
+    constitution,
 )
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).
