@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from stepbytoken.book.figures.assistants import (
+    MODEL_LABELS,
+    RULE_LABELS,
+    plot_grades,
+    plot_over_optimisation,
+    plot_reward_agreement,
+    side_by_side_widget,
+)
 from stepbytoken.book.figures.attention import (
     matrix_table,
     plot_attention_cost,
@@ -67,6 +75,12 @@ from stepbytoken.book.figures.transformer import (
 )
 
 __all__ = [
+    "MODEL_LABELS",
+    "RULE_LABELS",
+    "plot_grades",
+    "plot_over_optimisation",
+    "plot_reward_agreement",
+    "side_by_side_widget",
     "live_next_token_widget",
     "live_sampler_widget",
     "next_token_state",
