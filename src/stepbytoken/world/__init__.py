@@ -51,7 +51,7 @@ from stepbytoken.world.lexicon import (
     PROFESSIONS,
     VERBS,
 )
-from stepbytoken.world.memory_tasks import recall_examples
+from stepbytoken.world.memory_tasks import needle_examples, recall_examples
 from stepbytoken.world.retrieval_documents import RetrievalSet, retrieval_set
 from stepbytoken.world.tools import Toolbox, ToolError, parse_call
 from stepbytoken.world.world import World, make_world
@@ -86,6 +86,7 @@ __all__ = [
     "make_examples",
     "make_world",
     "parse_call",
+    "needle_examples",
     "recall_examples",
     "retrieval_set",
     "split_entities",
