@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from stepbytoken.generation.chat import assistant_turn, reply
+from stepbytoken.generation.context import (
+    STRATEGIES,
+    prompt_length,
+    sliding_window,
+    summarise,
+    truncate,
+    user_statements,
+)
 from stepbytoken.generation.filters import (
     apply_temperature,
     check_logits,
@@ -20,6 +28,7 @@ from stepbytoken.generation.generate import (
 from stepbytoken.generation.sampler import draw, resolve_generator, sample_next
 
 __all__ = [
+    "STRATEGIES",
     "GenerationStep",
     "apply_temperature",
     "assistant_turn",
@@ -29,10 +38,15 @@ __all__ = [
     "generate",
     "generation_steps",
     "next_token_distribution",
+    "prompt_length",
     "reply",
     "resolve_generator",
     "sample_next",
+    "sliding_window",
     "stream",
+    "summarise",
     "top_k_filter",
     "top_p_filter",
+    "truncate",
+    "user_statements",
 ]
