@@ -60,6 +60,14 @@ from stepbytoken.evaluation.facts import (
     question_prompt,
 )
 from stepbytoken.evaluation.judge import RULES, Verdict, final_answer, judge
+from stepbytoken.evaluation.length import loss_by_position, with_block_size
+from stepbytoken.evaluation.memory import (
+    Recall,
+    accuracy_by_distance,
+    choice_scores,
+    fact_distance,
+    recall,
+)
 from stepbytoken.evaluation.perplexity import perplexity, token_probs
 from stepbytoken.evaluation.preferences import PreferencePair, preference_pairs
 from stepbytoken.evaluation.probes import (
@@ -84,6 +92,13 @@ from stepbytoken.evaluation.training_samples import SampleRecorder, real_word_sh
 
 __all__ = [
     "ablated_config",
+    "accuracy_by_distance",
+    "choice_scores",
+    "fact_distance",
+    "loss_by_position",
+    "recall",
+    "Recall",
+    "with_block_size",
     "agreement_accuracy",
     "agreement_cases",
     "AgreementCase",
