@@ -13,6 +13,7 @@ from stepbytoken.book.figures import (
     plot_grades,
     plot_over_optimisation,
     plot_reward_agreement,
+    plot_violations,
     side_by_side_widget,
 )
 
@@ -100,3 +101,21 @@ def test_the_widget_keeps_the_first_rows_of_each_kind_in_menu_order():
 def test_the_widget_refuses_a_kind_with_no_rows():
     with pytest.raises(ValueError, match="kind 'tool'"):
         side_by_side_widget([_row("fact", "f")], kinds=["tool"])
+
+
+def test_violations_draw_one_group_per_principle_in_order():
+    rates = {
+        "sft": {"polite": 0.0, "follows_instruction": 0.5, "any": 0.5},
+        "stage2": {"polite": 0.0, "follows_instruction": 0.25, "any": 0.25},
+    }
+    ax = plot_violations(rates).axes[0]
+    assert [round(p.get_height()) for p in ax.patches] == [0, 50, 50, 0, 25, 25]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "polite",
+        "follows instruction",
+        "any",
+    ]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "SFT",
+        "+ AI feedback",
+    ]

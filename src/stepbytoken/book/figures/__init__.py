@@ -8,6 +8,7 @@ from stepbytoken.book.figures.assistants import (
     plot_grades,
     plot_over_optimisation,
     plot_reward_agreement,
+    plot_violations,
     side_by_side_widget,
 )
 from stepbytoken.book.figures.attention import (
@@ -80,6 +81,7 @@ __all__ = [
     "plot_grades",
     "plot_over_optimisation",
     "plot_reward_agreement",
+    "plot_violations",
     "side_by_side_widget",
     "live_next_token_widget",
     "live_sampler_widget",

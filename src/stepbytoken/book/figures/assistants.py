@@ -22,11 +22,18 @@ __all__ = [
     "plot_grades",
     "plot_over_optimisation",
     "plot_reward_agreement",
+    "plot_violations",
     "side_by_side_widget",
 ]
 
 #: How the figures name the models of chapter 8.
-MODEL_LABELS = {"base": "base model", "sft": "SFT", "dpo": "SFT + DPO"}
+MODEL_LABELS = {
+    "base": "base model",
+    "sft": "SFT",
+    "dpo": "SFT + DPO",
+    "stage1": "critique and revision",
+    "stage2": "+ AI feedback",
+}
 
 #: How the figures name the gold judge's rules.
 RULE_LABELS = {
@@ -121,6 +128,44 @@ def plot_reward_agreement(
     ax.set_xlim(0, 115)
     ax.set_xlabel("held-out pairs ranked as the judge ranks them (%)")
     ax.set_ylabel("flaw of the worse answer")
+    return fig
+
+
+def plot_violations(rates: Mapping[str, Mapping[str, float]]) -> Figure:
+    """Each model's share of answers that break each principle, one group per principle.
+
+    Parameters
+    ----------
+    rates : mapping
+        For each model (a key of :data:`MODEL_LABELS`), the shares of
+        :func:`~stepbytoken.evaluation.constitution.violation_rates` (``"any"`` included).
+
+    Examples
+    --------
+    >>> fig = plot_violations({"sft": {"polite": 0.0, "any": 0.5},
+    ...                        "stage1": {"polite": 0.0, "any": 0.25}})
+    >>> [round(p.get_height()) for p in fig.axes[0].patches]
+    [0, 50, 0, 25]
+
+    Introduced in chapter 8.
+    """
+    check_mapping("rates", rates, allow_empty=False)
+    models = list(rates)
+    principles = list(rates[models[0]])
+    fig, ax = plt.subplots(figsize=(7.2, 3.4), layout="constrained")
+    width = 0.8 / len(models)
+    x = np.arange(len(principles))
+    for i, name in enumerate(models):
+        ax.bar(
+            x + (i - (len(models) - 1) / 2) * width,
+            [100 * rates[name][p] for p in principles],
+            width,
+            label=MODEL_LABELS.get(name, name),
+            color=PALETTE[i % len(PALETTE)],
+        )
+    ax.set_xticks(x, [p.replace("_", " ") for p in principles])
+    ax.set_ylabel("answers that break it (%)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
