@@ -92,9 +92,9 @@ def test_choice_scores_refuse_bad_input():
     st.integers(1, 100),
 )
 def test_accuracy_by_distance_matches_counting(pairs, width):
-    rows = [Recall(d, "x", ok) for d, ok in pairs]
+    rows = [Recall(d, "x", ok) for d, ok in pairs] + [Recall(None, "x", True)]
     table = accuracy_by_distance(rows, width)
-    assert sum(n for _, n, _ in table) == len(rows)
+    assert sum(n for _, n, _ in table) == len(pairs)  # the untold one left out
     for edge, n, acc in table:
         inside = [ok for d, ok in pairs if edge - width < d <= edge]
         assert n == len(inside) > 0 and acc == pytest.approx(sum(inside) / n)
@@ -130,6 +130,8 @@ def test_recall_on_the_assistant(sft, homes):
     assert all(isinstance(r.answer, str) for r in generated)
     needles = needle_examples(world, 2, 3, 1, seed=0)
     assert len(recall(model, tok, needles, candidates=homes)) == 2
+    untold = examples[0].with_final("Ida lives in " + examples[0].answer + ".")
+    assert recall(model, tok, [untold], candidates=homes)[0].distance is None
 
 
 def test_recall_refuses_bad_input(sft, homes):

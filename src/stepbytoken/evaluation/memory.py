@@ -56,12 +56,14 @@ class Recall(NamedTuple):
     """One question about a fact: how far back the fact was, and whether the model recalled it.
 
     ``distance`` counts the tokens from the fact's first token to the end of the prompt
-    (``<|assistant|>`` included); ``answer`` is the chosen candidate or the generated text.
+    (``<|assistant|>`` included), None if the prompt does not tell the fact (a shortened
+    conversation may have dropped it); ``answer`` is the chosen candidate or the generated
+    text.
 
     Introduced in chapter 9.
     """
 
-    distance: int
+    distance: int | None
     answer: str
     correct: bool
 
@@ -212,16 +214,17 @@ def recall(
 ) -> list[Recall]:
     """Ask each example's question; record how far back its fact was and whether it came back.
 
-    The fact is the example's gold answer sentence (``example.final``), which its prompt must
-    contain (as in :func:`~stepbytoken.world.memory_tasks.recall_examples` and
-    :func:`~stepbytoken.world.memory_tasks.needle_examples`).
+    The fact is the example's gold answer sentence (``example.final``), which the prompts of
+    :func:`~stepbytoken.world.memory_tasks.recall_examples` and
+    :func:`~stepbytoken.world.memory_tasks.needle_examples` contain; a prompt without it (an
+    ordinary question, or a conversation shortened past the fact) gets distance None.
 
     Parameters
     ----------
     model, tokenizer
         A chat model and its chat tokenizer.
     examples
-        Examples whose prompt tells the fact that the last question asks for.
+        Examples whose last question asks for a fact (told in the prompt, or not).
     method
         ``"choice"``: the model scores the answer sentence with each of ``candidates`` in
         place of the gold answer (:func:`choice_scores`) and chooses the likeliest; correct if
@@ -240,7 +243,7 @@ def recall(
     Raises
     ------
     TypeError, ValueError
-        For bad arguments, or an example whose prompt does not contain its fact.
+        For bad arguments.
 
     Examples
     --------
@@ -271,7 +274,8 @@ def recall(
                 f"examples[{i}] must be a ChatExample, got {type(example).__name__}"
             )
         prompt = chat_prompt(tokenizer, example.prompt)
-        distance = fact_distance(tokenizer, prompt, example.final)
+        told = example.final in tokenizer.decode(prompt)
+        distance = fact_distance(tokenizer, prompt, example.final) if told else None
         if method == "generate":
             out = generate(
                 model, prompt, max_new_tokens, greedy=True, stop_token=end
@@ -302,7 +306,8 @@ def accuracy_by_distance(
     Parameters
     ----------
     rows
-        Results of :func:`recall`.
+        Results of :func:`recall`; those without a distance (the fact not told) are left
+        out.
     width
         Width of a bin, in tokens (>= 1); bin ``b`` holds distances ``b * width + 1`` to
         ``(b + 1) * width``.
@@ -315,7 +320,8 @@ def accuracy_by_distance(
 
     Examples
     --------
-    >>> rows = [Recall(10, "a", True), Recall(20, "b", False), Recall(130, "a", False)]
+    >>> rows = [Recall(10, "a", True), Recall(20, "b", False), Recall(130, "a", False),
+    ...         Recall(None, "a", True)]
     >>> accuracy_by_distance(rows, 64)
     [(64, 2, 0.5), (192, 1, 0.0)]
 
@@ -328,7 +334,8 @@ def accuracy_by_distance(
     for i, row in enumerate(rows):
         if not isinstance(row, Recall):
             raise TypeError(f"rows[{i}] must be a Recall, got {type(row).__name__}")
-        bins.setdefault((row.distance - 1) // width, []).append(bool(row.correct))
+        if row.distance is not None:
+            bins.setdefault((row.distance - 1) // width, []).append(bool(row.correct))
     return [
         ((b + 1) * width, len(hits), sum(hits) / len(hits))
         for b, hits in sorted(bins.items())
