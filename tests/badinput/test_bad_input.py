@@ -106,6 +106,8 @@ NOT_CALLED: dict[str, str] = {
     "stepbytoken.recipes.constitution.run": "trains for minutes; tests/recipes",
     "stepbytoken.recipes.side_by_side.compare_assistants": "answers for minutes; tests/recipes",
     "stepbytoken.recipes.side_by_side.run": "answers for minutes; tests/recipes",
+    "stepbytoken.recipes.memory.train_memory": "fine-tunes for minutes; tests/recipes",
+    "stepbytoken.recipes.memory.run": "fine-tunes for minutes; tests/recipes",
     "stepbytoken.artifacts.reference.load_reference": "loads the shipped model; tests/artifacts",
     "stepbytoken.evaluation.attention_cost.peak_bytes": "calls the function it is given",
 }

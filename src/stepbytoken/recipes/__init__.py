@@ -22,6 +22,7 @@ from stepbytoken.recipes import (
     corpus,
     decoders,
     dpo,
+    memory,
     model_widths,
     reference,
     reward,
@@ -88,6 +89,7 @@ RECIPES: tuple[Recipe, ...] = (
     best_of_n,
     side_by_side,
     constitution,
+    memory,
 )
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).
