@@ -40,7 +40,7 @@ __all__ = [
 
 
 def best_of_n_kl_bound(n: int) -> float:
-    """``log n - (n - 1) / n``: the KL divergence of best-of-``n`` from sampling, at most.
+    """Best-of-``n``'s KL divergence from sampling is at most ``log n - (n - 1) / n``.
 
     >>> best_of_n_kl_bound(1), round(best_of_n_kl_bound(16), 4)
     (0.0, 1.8351)

@@ -56,7 +56,7 @@
     function card(key, label, answer) {
       var turn = answer.turn;
       var node = h.el("section", { className: "sbt-sbs-card", "aria-label": label });
-      node.appendChild(h.el("h4", { className: "sbt-sbs-model", text: label }));
+      node.appendChild(h.el("p", { className: "sbt-sbs-model", text: label }));
       turn.forEach(function (m, i) { node.appendChild(message(m[0], m[1], i === turn.length - 1)); });
       var list = h.el("ul", { className: "sbt-sbs-rules" });
       data.rules.forEach(function (r) {
