@@ -108,6 +108,8 @@ NOT_CALLED: dict[str, str] = {
     "stepbytoken.recipes.side_by_side.run": "answers for minutes; tests/recipes",
     "stepbytoken.recipes.memory.train_memory": "fine-tunes for minutes; tests/recipes",
     "stepbytoken.recipes.memory.run": "fine-tunes for minutes; tests/recipes",
+    "stepbytoken.recipes.memory_curves.measure_memory": "measures for minutes; tests/recipes",
+    "stepbytoken.recipes.memory_curves.run": "measures for minutes; tests/recipes",
     "stepbytoken.artifacts.reference.load_reference": "loads the shipped model; tests/artifacts",
     "stepbytoken.evaluation.attention_cost.peak_bytes": "calls the function it is given",
 }

@@ -23,6 +23,7 @@ from stepbytoken.recipes import (
     decoders,
     dpo,
     memory,
+    memory_curves,
     model_widths,
     reference,
     reward,
@@ -90,6 +91,7 @@ RECIPES: tuple[Recipe, ...] = (
     side_by_side,
     constitution,
     memory,
+    memory_curves,
 )
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).
