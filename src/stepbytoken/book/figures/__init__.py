@@ -43,6 +43,14 @@ from stepbytoken.book.figures.live import (
     sampler_state,
 )
 from stepbytoken.book.figures.live_attention import live_attention_widget
+from stepbytoken.book.figures.memory import (
+    plot_needle,
+    plot_position_loss,
+    plot_recall_by_distance,
+    plot_strategies,
+    window_steps,
+    window_widget,
+)
 from stepbytoken.book.figures.ngrams import (
     generation_widget,
     next_token_widget,
@@ -76,6 +84,12 @@ from stepbytoken.book.figures.transformer import (
 )
 
 __all__ = [
+    "plot_needle",
+    "plot_position_loss",
+    "plot_recall_by_distance",
+    "plot_strategies",
+    "window_steps",
+    "window_widget",
     "MODEL_LABELS",
     "RULE_LABELS",
     "plot_grades",
