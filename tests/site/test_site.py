@@ -62,6 +62,10 @@ def _interact(page, figure):
         if options.count() > 1:
             selects.nth(i).select_option(index=options.count() - 1)
             return "selected"
+    sliders = figure.locator("input[type=range]")
+    if sliders.count():
+        sliders.first.press("End")  # the keyboard's way to the slider's far end
+        return "slid"
     figure.locator("button").last.click()
     return "clicked"
 
