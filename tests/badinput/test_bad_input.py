@@ -50,6 +50,7 @@ import enum
 import fnmatch
 import importlib
 import inspect
+import itertools
 import json
 import math
 import numbers
@@ -254,6 +255,8 @@ def discover() -> list[Target]:
 # ------------------------------------------------------------------------------- baselines
 
 
+#: Numbers the fresh "missing file" paths.
+_FRESH = itertools.count()
 _CACHE: dict[str, object] = {}
 
 
@@ -610,8 +613,12 @@ def catalogue(
         out += [
             ("'' path", lambda: ""),
             ("3", lambda: 3),
-            # inside the suite's folder: a writer given it must not create folders elsewhere
-            ("missing file", lambda: str(Path(_CACHE["tmp"]) / "missing" / "x.bin")),
+            # inside the suite's folder: a writer given it must not create folders elsewhere;
+            # a fresh path each time, so what one writer made there no loader reads later
+            (
+                "missing file",
+                lambda: str(Path(_CACHE["tmp"]) / f"missing-{next(_FRESH)}" / "x.bin"),
+            ),
         ]
     if "mapping" in kinds:
         out += [("'a'", lambda: "a"), ("[1]", lambda: [1])]
