@@ -17,7 +17,9 @@ from typing import Protocol
 
 from stepbytoken.recipes import (
     ablations,
+    agent,
     best_of_n,
+    calibration,
     constitution,
     corpus,
     decoders,
@@ -25,9 +27,11 @@ from stepbytoken.recipes import (
     memory,
     memory_curves,
     model_widths,
+    prompting,
     reference,
     reward,
     sft,
+    sft_guess,
     side_by_side,
     word_mlp,
     word_vectors,
@@ -85,6 +89,7 @@ RECIPES: tuple[Recipe, ...] = (
     model_widths,
     decoders,
     sft,
+    sft_guess,
     reward,
     dpo,
     best_of_n,
@@ -92,6 +97,9 @@ RECIPES: tuple[Recipe, ...] = (
     constitution,
     memory,
     memory_curves,
+    agent,
+    calibration,
+    prompting,
 )
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).

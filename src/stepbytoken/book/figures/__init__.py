@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from stepbytoken.book.figures.agent import (
+    OUTCOME_LABELS,
+    episode_frames,
+    plot_failures,
+    plot_tool_accuracy,
+)
 from stepbytoken.book.figures.assistants import (
     MODEL_LABELS,
     RULE_LABELS,
@@ -19,6 +25,12 @@ from stepbytoken.book.figures.attention import (
     plot_scaling,
 )
 from stepbytoken.book.figures.attention_maps import plot_attention_maps
+from stepbytoken.book.figures.calibration import (
+    plot_confidence_histograms,
+    plot_coverage_accuracy,
+    plot_reliability,
+    threshold_slider_data,
+)
 from stepbytoken.book.figures.embeddings import (
     GROUP_STYLES,
     analogy_widget,
@@ -58,6 +70,13 @@ from stepbytoken.book.figures.ngrams import (
     plot_perplexities,
     top_next_words,
 )
+from stepbytoken.book.figures.prompting import (
+    plot_chain_of_thought,
+    plot_few_shot,
+    plot_order_spread,
+    plot_self_consistency,
+    prompting_widget_data,
+)
 from stepbytoken.book.figures.sampling import (
     DECODER_FAMILIES,
     plot_copy_probabilities,
@@ -84,12 +103,25 @@ from stepbytoken.book.figures.transformer import (
 )
 
 __all__ = [
+    "plot_confidence_histograms",
+    "plot_coverage_accuracy",
+    "plot_reliability",
+    "threshold_slider_data",
     "plot_needle",
+    "plot_chain_of_thought",
+    "plot_few_shot",
+    "plot_order_spread",
+    "plot_self_consistency",
+    "prompting_widget_data",
     "plot_position_loss",
     "plot_recall_by_distance",
     "plot_strategies",
     "window_steps",
     "window_widget",
+    "OUTCOME_LABELS",
+    "episode_frames",
+    "plot_failures",
+    "plot_tool_accuracy",
     "MODEL_LABELS",
     "RULE_LABELS",
     "plot_grades",
