@@ -43,3 +43,17 @@ def test_deterministic_and_checked(world):
         retrieval_set(world, n_distractors=10_000)
     with pytest.raises(KeyError, match="no document"):
         retrieval_set(world).document("Nowhere")
+
+
+def test_known_subjects_make_training_questions_apart_from_the_heldout(world):
+    data = retrieval_set(world, subjects="known")
+    assert not {d.subject for d in data.documents} & set(world.heldout)
+    assert not any(d.heldout for d in data.documents)
+    assert len(data.questions) == len(world.facts)
+    for q in data.questions[:50]:
+        assert q.subject in q.question
+        assert re.search(rf"\b{re.escape(q.answer)}\b", data.document(q.document).text)
+    with pytest.raises(ValueError, match="n_distractors must be 0"):
+        retrieval_set(world, subjects="known", n_distractors=2)
+    with pytest.raises(ValueError, match="subjects"):
+        retrieval_set(world, subjects="all")

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from stepbytoken.checks import check_int
+from stepbytoken.checks import check_choice, check_int
 from stepbytoken.world.world import World
 
 __all__ = ["RetrievalDocument", "RetrievalQuestion", "RetrievalSet", "retrieval_set"]
@@ -36,7 +36,7 @@ class RetrievalDocument(NamedTuple):
 
 
 class RetrievalQuestion(NamedTuple):
-    """A question, its one-word answer, and the identifier of the document that holds it.
+    """A question, its one-word answer, the document that holds it, its relation and subject.
 
     Introduced in chapter 10.
     """
@@ -45,6 +45,7 @@ class RetrievalQuestion(NamedTuple):
     answer: str
     document: str
     relation: str
+    subject: str
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,12 @@ class RetrievalSet:
 
 
 def retrieval_set(
-    world: World, *, n_distractors: int = 0, seed: int = 0
+    world: World, *, n_distractors: int = 0, subjects: str = "heldout", seed: int = 0
 ) -> RetrievalSet:
     """Documents about the held-out entities, and a question per held-out fact.
+
+    With ``subjects="known"``, the same for the kingdoms and people the corpus talks about
+    (and then no distractors): training data for a retriever, never for measuring one.
 
     Parameters
     ----------
@@ -77,14 +81,17 @@ def retrieval_set(
     n_distractors
         Documents about known (training) kingdoms and people added to the collection
         (>= 0, at most their number).
+    subjects
+        ``"heldout"`` (the world's held-out kingdoms and people) or ``"known"``.
     seed
         Seed of the wording of the documents and of the distractors chosen.
 
     Returns
     -------
     RetrievalSet
-        Held-out documents first, then distractors; questions in the order of
-        ``world.heldout_facts``, each answered by a word of its document.
+        The subjects' documents first, then distractors; questions in the order of
+        ``world.heldout_facts`` (or ``world.facts``), each answered by a word of its
+        document.
 
     Raises
     ------
@@ -105,20 +112,29 @@ def retrieval_set(
         raise TypeError(f"world must be a World, got {type(world).__name__}")
     known = [k.name for k in world.kingdoms] + [p.name for p in world.people]
     check_int("n_distractors", n_distractors, minimum=0, maximum=len(known))
+    check_choice("subjects", subjects, ("heldout", "known"))
     check_int("seed", seed)
-    subjects = [k.name for k in world.heldout_kingdoms] + [
-        p.name for p in world.heldout_people
-    ]
+    if subjects == "known":
+        if n_distractors:
+            raise ValueError("n_distractors must be 0 with subjects='known'")
+        names, facts = known, world.facts
+    else:
+        names = [k.name for k in world.heldout_kingdoms] + [
+            p.name for p in world.heldout_people
+        ]
+        facts = world.heldout_facts
     distractors = random.Random(f"retrieval-{world.seed}-{seed}").sample(
         known, n_distractors
     )
     documents = tuple(
-        RetrievalDocument(s, s, world.fact_document(s, seed=seed), s in subjects)
-        for s in subjects + distractors
+        RetrievalDocument(
+            s, s, world.fact_document(s, seed=seed), s not in known
+        )
+        for s in names + distractors
     )
     texts = {d.id: d.text for d in documents}
     questions = []
-    for fact in world.heldout_facts:
+    for fact in facts:
         doc = (
             world.kingdom(fact.object).name
             if fact.relation == "kingdom"
@@ -127,6 +143,8 @@ def retrieval_set(
         if not re.search(rf"\b{re.escape(fact.object)}\b", texts[doc]):
             raise RuntimeError(f"the document about {doc} does not state {fact}")
         questions.append(
-            RetrievalQuestion(fact.question(), fact.object, doc, fact.relation)
+            RetrievalQuestion(
+                fact.question(), fact.object, doc, fact.relation, fact.subject
+            )
         )
     return RetrievalSet(documents, tuple(questions))
