@@ -79,3 +79,20 @@ def test_slider_data_is_json_and_shows_the_answers_at_the_edge():
     assert steps[0]["refused"][0]["q"] == "Q3"  # the model's own "I don't know"
     with pytest.raises(ValueError, match="lacks"):
         threshold_slider_data([{"q": "Q"}], [0.5])
+
+
+def test_the_threshold_widget_carries_the_slider_data():
+    from stepbytoken.book.figures.calibration import threshold_widget
+
+    rows = [
+        {"q": "Q1", "a": "A1", "p": 0.9, "ok": True, "idk": False},
+        {"q": "Q2", "a": "A2", "p": 0.3, "ok": False, "idk": False},
+    ]
+    data = threshold_slider_data(rows, [0.0, 0.5], n_examples=1)
+    html = threshold_widget(data, title="T").html
+    assert 'data-sbt-widget="threshold"' in html
+    payload = html.split('class="sbt-data">', 1)[1].split("</script>", 1)[0]
+    shown = json.loads(payload)
+    assert shown["title"] == "T" and shown["steps"] == data["steps"]
+    with pytest.raises(ValueError, match="threshold_slider_data"):
+        threshold_widget({"n": 2})

@@ -15,6 +15,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.book.plots import PALETTE
 from stepbytoken.checks import check_floats, check_int, check_mapping
 from stepbytoken.evaluation.calibration import (
@@ -29,6 +30,7 @@ __all__ = [
     "plot_coverage_accuracy",
     "plot_reliability",
     "threshold_slider_data",
+    "threshold_widget",
 ]
 
 
@@ -256,3 +258,35 @@ def threshold_slider_data(
             }
         )
     return {"n": len(records), "steps": steps}
+
+
+def threshold_widget(data: Mapping[str, Any], *, title: str = "") -> InteractiveFigure:
+    """The threshold slider: coverage, accuracy and the answers nearest the threshold.
+
+    Parameters
+    ----------
+    data
+        :func:`threshold_slider_data`'s result.
+    title
+        A line shown above the slider.
+
+    Examples
+    --------
+    >>> rows = [{"q": "Q1", "a": "A1", "p": 0.9, "ok": True, "idk": False}]
+    >>> fig = threshold_widget(threshold_slider_data(rows, [0.0, 0.5]))
+    >>> 'data-sbt-widget="threshold"' in fig.html
+    True
+
+    Introduced in chapter 13.
+    """
+    check_mapping("data", data, allow_empty=False)
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps or "n" not in data:
+        raise ValueError("data must be threshold_slider_data's result (n and steps)")
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a str, got {type(title).__name__}")
+    return widget(
+        "threshold",
+        {"title": title, **data},
+        label="a confidence threshold against coverage and accuracy",
+    )
