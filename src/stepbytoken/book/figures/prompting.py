@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.book.plots import PALETTE
 from stepbytoken.checks import check_choice, check_mapping
 
@@ -24,6 +25,7 @@ __all__ = [
     "plot_few_shot",
     "plot_order_spread",
     "plot_self_consistency",
+    "prompting_widget",
     "prompting_widget_data",
 ]
 
@@ -281,3 +283,40 @@ def prompting_widget_data(results: Mapping[str, Any]) -> dict[str, Any]:
             {"title": "Self-consistency", "xlabel": "votes (m)", "series": votes},
         ]
     }
+
+
+def prompting_widget(data: Mapping[str, Any], *, title: str = "") -> InteractiveFigure:
+    """The interactive figure: pick a measurement, a curve and a point; see its prompt.
+
+    Parameters
+    ----------
+    data
+        :func:`prompting_widget_data`'s result.
+    title
+        A line shown above the controls.
+
+    Examples
+    --------
+    >>> point = {"x": 0, "value": 0.5, "low": 0.4, "high": 0.6, "prompt": "Q: ?\\nA:",
+    ...          "answer": "x", "gold": "x"}
+    >>> panel = {"title": "Few-shot", "xlabel": "k", "series": [{"name": "a",
+    ...          "points": [point]}]}
+    >>> 'data-sbt-widget="prompting"' in prompting_widget({"panels": [panel]}).html
+    True
+
+    Introduced in chapter 12.
+    """
+    check_mapping("data", data, allow_empty=False)
+    panels = data.get("panels")
+    if not isinstance(panels, list) or not panels:
+        raise ValueError("data must be prompting_widget_data's result (with panels)")
+    for panel in panels:
+        if not isinstance(panel, Mapping) or not panel.get("series"):
+            raise ValueError("every panel must hold a title, an xlabel and series")
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a str, got {type(title).__name__}")
+    return widget(
+        "prompting",
+        {"title": title, **data},
+        label="accuracy curves with the prompt behind each point",
+    )
