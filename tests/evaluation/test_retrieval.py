@@ -35,7 +35,10 @@ def test_recall_matches_a_brute_force_count(cases):
     relevant = [sorted(s) for _, s in cases]
     got = recall_at_k(rankings, relevant, ks=(1, 2, 6))
     for k in (1, 2, 6):
-        hits = sum(bool(set(r[:k]) & set(rel)) for r, rel in zip(rankings, relevant, strict=True))
+        hits = sum(
+            bool(set(r[:k]) & set(rel))
+            for r, rel in zip(rankings, relevant, strict=True)
+        )
         assert got[k] == hits / len(cases)
     for r, rel in zip(rankings, relevant, strict=True):
         rank = first_hit(r, rel)

@@ -127,9 +127,7 @@ def retrieval_set(
         known, n_distractors
     )
     documents = tuple(
-        RetrievalDocument(
-            s, s, world.fact_document(s, seed=seed), s not in known
-        )
+        RetrievalDocument(s, s, world.fact_document(s, seed=seed), s not in known)
         for s in names + distractors
     )
     texts = {d.id: d.text for d in documents}
