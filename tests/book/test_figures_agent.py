@@ -77,3 +77,43 @@ def test_stored_episodes_become_stepper_frames():
         assert all(f["note"] for f in assistant)
     with pytest.raises(TypeError, match="records"):
         episode_frames([{"messages": []}])
+
+
+def test_the_episode_widget_carries_the_frames_of_every_episode():
+    from stepbytoken.book.figures.agent import episode_widget
+
+    record = {
+        "question": "How much is 2 + 2?",
+        "gold": "4",
+        "outcome": "correct",
+        "stop": "answered",
+        "messages": [
+            ["user", "How much is 2 + 2?"],
+            ["assistant", "[calc: 2 + 2]"],
+            ["tool", "4"],
+            ["assistant", "The answer is 4."],
+        ],
+        "steps": [
+            {
+                "text": "[calc: 2 + 2]",
+                "thought": None,
+                "call": "[calc: 2 + 2]",
+                "observation": "4",
+                "status": "ran",
+            },
+            {
+                "text": "The answer is 4.",
+                "thought": None,
+                "call": None,
+                "observation": None,
+                "status": "answer",
+            },
+        ],
+    }
+    html = episode_widget([record], title="T").html
+    payload = html.split('class="sbt-data">', 1)[1].split("</script>", 1)[0]
+    data = json.loads(payload)
+    assert data["title"] == "T" and data["episodes"] == episode_frames([record])
+    assert data["outcomes"]["correct"] == "correct"
+    with pytest.raises(TypeError, match="title"):
+        episode_widget([record], title=3)

@@ -12,10 +12,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from stepbytoken.book.interactive import InteractiveFigure, widget
 from stepbytoken.book.plots import PALETTE
 from stepbytoken.checks import check_mapping
 
-__all__ = ["OUTCOME_LABELS", "episode_frames", "plot_failures", "plot_tool_accuracy"]
+__all__ = [
+    "OUTCOME_LABELS",
+    "episode_frames",
+    "episode_widget",
+    "plot_failures",
+    "plot_tool_accuracy",
+]
 
 #: How each outcome of :data:`~stepbytoken.evaluation.agent.FAILURES` reads in a figure.
 OUTCOME_LABELS = {
@@ -200,3 +207,35 @@ def episode_frames(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
             }
         )
     return out
+
+
+def episode_widget(
+    records: Sequence[Mapping[str, Any]], *, title: str = ""
+) -> InteractiveFigure:
+    """The stepper: pick a stored episode and walk through it message by message.
+
+    Parameters
+    ----------
+    records
+        Stored episodes (the agent recipe's ``episodes``; see :func:`episode_frames`).
+    title
+        A line shown above the controls.
+
+    Examples
+    --------
+    >>> record = {"question": "Q?", "gold": "7", "outcome": "correct", "stop": "answered",
+    ...           "messages": [["user", "Q?"], ["assistant", "7."]],
+    ...           "steps": [{"text": "7.", "thought": None, "call": None,
+    ...                      "observation": None, "status": "answer"}]}
+    >>> 'data-sbt-widget="episode"' in episode_widget([record]).html
+    True
+
+    Introduced in chapter 11.
+    """
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a str, got {type(title).__name__}")
+    episodes = episode_frames(records)
+    if not episodes:
+        raise ValueError("records must hold at least one episode")
+    data = {"title": title, "outcomes": OUTCOME_LABELS, "episodes": episodes}
+    return widget("episode", data, label="an agent's episode, step by step")
