@@ -92,3 +92,20 @@ def test_the_prompt_holds_the_chunks_in_order_then_the_question():
     assert rag_messages("Who?", [])[0].content == "Who?"
     with pytest.raises(TypeError, match="Chunk or Hit"):
         rag_messages("Who?", ["text"])
+
+
+def test_rankings_in_one_batch_equal_one_question_at_a_time():
+    tok = BPETokenizer()
+    model = GPT(
+        GPTConfig(
+            vocab_size=tok.vocab_size, block_size=64, n_layer=1, n_head=2, d_model=8
+        )
+    ).eval()
+    questions = ["Who is the king of Brimmon?", "Where does Vera live?", "lace"]
+    for retriever in (BM25Retriever(CHUNKS), DenseRetriever(CHUNKS, model, tok)):
+        assert retriever.rankings(questions) == [
+            retriever.ranking(q) for q in questions
+        ]
+        assert retriever.score_matrix([]).shape == (0, len(CHUNKS))
+        with pytest.raises(TypeError, match="questions"):
+            retriever.rankings("Vera")

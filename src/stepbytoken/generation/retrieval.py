@@ -34,6 +34,7 @@ from stepbytoken.checks import (
     check_float,
     check_int,
     check_str,
+    check_strings,
     check_tensor,
 )
 from stepbytoken.nn.encoder import embed, mean_pooled
@@ -127,6 +128,18 @@ class Retriever:
         check_str("question", question)
         return np.argsort(-self.scores(question), kind="stable").tolist()
 
+    def score_matrix(self, questions: Sequence[str]) -> np.ndarray:
+        """``(len(questions), len(chunks))`` scores, one row per question."""
+        questions = check_strings("questions", questions)
+        if not questions:
+            return np.zeros((0, len(self.chunks)))
+        return np.stack([self.scores(q) for q in questions])
+
+    def rankings(self, questions: Sequence[str]) -> list[list[int]]:
+        """:meth:`ranking` of each question (dense retrieval embeds them in one batch)."""
+        scores = self.score_matrix(questions)
+        return [np.argsort(-row, kind="stable").tolist() for row in scores]
+
 
 class BM25Retriever(Retriever):
     """Scores chunks by BM25 over :func:`search_words` (the ``bm25s`` library's index).
@@ -214,6 +227,9 @@ class DenseRetriever(Retriever):
 
     def score_matrix(self, questions: Sequence[str]) -> np.ndarray:
         """``(len(questions), len(chunks))`` similarities, computed in one batch."""
+        questions = check_strings("questions", questions)
+        if not questions:
+            return np.zeros((0, len(self.chunks)))
         with torch.no_grad():
             return (self.embed_questions(questions) @ self.vectors.T).double().numpy()
 
