@@ -343,6 +343,13 @@ def _task_context() -> object:
 
 
 #: Working values by annotation (the type's name, last dotted part).
+def _nn_part(name: str) -> object:
+    """A class of the models layer, imported when a test first needs it."""
+    import stepbytoken.nn
+
+    return getattr(stepbytoken.nn, name)
+
+
 BY_TYPE: dict[str, Callable[[], object]] = {
     "BPETokenizer": tokenizer,
     "GPTConfig": gpt_config,
@@ -364,11 +371,15 @@ BY_TYPE: dict[str, Callable[[], object]] = {
     "Kingdom": lambda: world().kingdoms[0],
     "Pattern": lambda: regex.compile(r"\\w+|\\s+|."),
     "TaskContext": lambda: _task_context(),
+    "ViTConfig": lambda: _nn_part("ViTConfig")(),
+    "CLIPConfig": lambda: _nn_part("CLIPConfig")(vocab_size=16),
+    "Linear": lambda: torch.nn.Linear(4, 4),
 }
 
 #: Working values by parameter name, used even where the parameter has a default (to keep
 #: calls small and to keep files out of the package).
 BY_NAME: dict[str, Callable[[], object]] = {
+    "images": lambda: torch.rand(2, 3, 16, 16),
     "text": lambda: TEXT,
     "prompt": lambda: "The cat",
     "question": lambda: "Who is the king of Arden?",

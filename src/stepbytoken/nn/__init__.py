@@ -7,6 +7,7 @@ from stepbytoken.nn.attention import (
     causal_mask,
     scaled_dot_product_attention,
 )
+from stepbytoken.nn.clip import CLIP, CLIPConfig
 from stepbytoken.nn.gpt import GPT, MLP, MLPS, Block, GPTConfig, SwiGLU
 from stepbytoken.nn.interface import (
     LanguageModel,
@@ -15,6 +16,7 @@ from stepbytoken.nn.interface import (
     model_device,
     restore_modes,
 )
+from stepbytoken.nn.lora import LoRALinear, add_lora, merge_lora
 from stepbytoken.nn.mlp_lm import MLPLanguageModel
 from stepbytoken.nn.ngram import SMOOTHINGS, NGramModel
 from stepbytoken.nn.norms import NORMS, RMSNorm, make_norm
@@ -24,7 +26,9 @@ from stepbytoken.nn.parameters import (
     parameter_count,
 )
 from stepbytoken.nn.positions import POSITIONS, RotaryEmbedding, sinusoidal_positions
+from stepbytoken.nn.quantize import quantize_blockwise, quantize_model
 from stepbytoken.nn.reward_model import RewardModel
+from stepbytoken.nn.vit import ViT, ViTConfig
 from stepbytoken.nn.vocab_resize import grow_vocab
 from stepbytoken.nn.word2vec import sgns_grads, sgns_loss, skipgram_pairs
 from stepbytoken.nn.word_vectors import UnknownWordError, WordVectors, cosine_similarity
@@ -32,9 +36,12 @@ from stepbytoken.nn.word_vectors import UnknownWordError, WordVectors, cosine_si
 __all__ = [
     "RewardModel",
     "Block",
+    "CLIP",
+    "CLIPConfig",
     "GPT",
     "GPTConfig",
     "LanguageModel",
+    "LoRALinear",
     "MLP",
     "MLPLanguageModel",
     "MLPS",
@@ -47,7 +54,10 @@ __all__ = [
     "SMOOTHINGS",
     "SwiGLU",
     "UnknownWordError",
+    "ViT",
+    "ViTConfig",
     "WordVectors",
+    "add_lora",
     "causal_mask",
     "check_language_model",
     "cosine_similarity",
@@ -55,9 +65,12 @@ __all__ = [
     "eval_mode",
     "grow_vocab",
     "make_norm",
+    "merge_lora",
     "model_device",
     "parameter_breakdown",
     "parameter_count",
+    "quantize_blockwise",
+    "quantize_model",
     "restore_modes",
     "scaled_dot_product_attention",
     "sgns_grads",

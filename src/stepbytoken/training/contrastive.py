@@ -25,7 +25,7 @@ from torch import Tensor
 
 from stepbytoken.checks import check_float, check_int, check_tensor
 
-__all__ = ["ProjectionResult", "info_nce_loss", "train_projection"]
+__all__ = ["ProjectionResult", "clip_loss", "info_nce_loss", "train_projection"]
 
 
 def info_nce_loss(queries: Tensor, keys: Tensor, temperature: float = 0.05) -> Tensor:
@@ -62,6 +62,38 @@ def info_nce_loss(queries: Tensor, keys: Tensor, temperature: float = 0.05) -> T
     )
     logits = queries @ keys.T / temperature
     return F.cross_entropy(logits, torch.arange(len(queries)))
+
+
+def clip_loss(logits: Tensor) -> Tensor:
+    """Symmetric InfoNCE over a square similarity matrix: image to text and text to image.
+
+    ``logits[i, j]`` scores image ``i`` against text ``j`` (scaled cosine similarities, e.g.
+    :meth:`~stepbytoken.nn.clip.CLIP.similarity`), pair ``i`` on the diagonal. The loss is
+    the mean of the cross-entropy of each row (which text goes with image ``i``) and of each
+    column (which image goes with text ``j``), as in Radford et al. (2021), Figure 3.
+
+    Parameters
+    ----------
+    logits
+        ``(n, n)`` floating tensor, ``n >= 1``.
+
+    Examples
+    --------
+    >>> round(clip_loss(torch.zeros(4, 4)).item(), 4)  # uniform: ln 4
+    1.3863
+    >>> round(clip_loss(10 * torch.eye(3)).item(), 4)
+    0.0001
+
+    Introduced in chapter 15.
+    """
+    check_tensor("logits", logits, dims=2, integer=False)
+    n = logits.shape[0]
+    if n == 0 or logits.shape[1] != n:
+        raise ValueError(
+            f"logits must be a square (n, n) matrix with n >= 1, got {tuple(logits.shape)}"
+        )
+    labels = torch.arange(n, device=logits.device)
+    return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
 
 
 class ProjectionResult(NamedTuple):
