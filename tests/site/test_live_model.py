@@ -440,7 +440,12 @@ def test_gpt_js_follows_every_config_switch(tmp_path, switches):
         for p in model.parameters():
             p.add_(torch.randn(p.shape, generator=generator) * 0.1)
     save_weights(model, tmp_path / "model.safetensors")
-    spec = {**live_model_spec(), "name": "variant", "config": asdict(config)}
+    spec = {
+        **live_model_spec(),
+        "name": "variant",
+        "config": asdict(config),
+        "stored_vocab": config.vocab_size,
+    }
     ids = [(7 * i + 3) % config.vocab_size for i in range(40)]
     request = {"spec": spec, "weights": str(tmp_path / "model.safetensors"), "ids": ids}
     result = subprocess.run(

@@ -51,6 +51,17 @@ WIDGET_REQUIRES: dict[str, tuple[str, ...]] = {
     "live-next-token": ("bpe.js", "gpt.js"),
     "live-sampler": ("bpe.js", "gpt.js"),
     "live-attention": ("bpe.js", "gpt.js"),
+    # Part III's figures ask the assistants in the browser (chat.js, and the panel they share)
+    "side-by-side": ("bpe.js", "gpt.js", "chat.js", "live-panel.js", "live-panel.css"),
+    "episode": ("bpe.js", "gpt.js", "chat.js", "live-panel.js", "live-panel.css"),
+    "threshold": ("bpe.js", "gpt.js", "chat.js", "live-panel.js", "live-panel.css"),
+    "context-window": (
+        "bpe.js",
+        "gpt.js",
+        "chat.js",
+        "live-panel.js",
+        "live-panel.css",
+    ),
 }
 
 

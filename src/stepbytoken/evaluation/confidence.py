@@ -41,6 +41,7 @@ from stepbytoken.world.facts import RELATIONS, Fact
 __all__ = [
     "MAX_NEW_TOKENS",
     "Answer",
+    "answer_pattern",
     "answer_records",
     "answers_with_confidence",
     "is_refusal",
@@ -168,9 +169,8 @@ def answers_with_confidence(
     >>> from stepbytoken.artifacts import load_reference
     >>> ref = load_reference()
     >>> prompt = ref.tokenizer.encode("<|endoftext|>\\nQ: What is the capital of Gorrund?\\nA:")
-    >>> newline = [i for i in range(ref.tokenizer.vocab_size)
-    ...            if "\\n" in ref.tokenizer.decode([i])]
-    >>> answer = answers_with_confidence(ref.model, [prompt], newline)[0]
+    >>> stops = stop_ids(ref.tokenizer, chat=False)  # special tokens and newlines
+    >>> answer = answers_with_confidence(ref.model, [prompt], stops)[0]
     >>> 0 < answer.confidence <= 1
     True
     """
@@ -221,21 +221,16 @@ def sample_agreement(
 ) -> list[float]:
     """For each prompt, the share of ``k`` sampled answers identical to its reference answer.
 
-    A confidence signal that needs no probabilities, only several answers: a model that knows
-    a fact tends to say the same thing each time; one that makes it up, less so. Prompts of
-    equal length are sampled as one batch, from one generator seeded with ``seed`` and the
-    length, so a prompt's samples depend on the other prompts of its length.
+    A signal that needs no probabilities: a model that knows a fact tends to say it each time.
+    Prompts of equal length are sampled as one batch, from one generator seeded with ``seed``
+    and the length, so a prompt's samples depend on the other prompts of its length.
 
     Introduced in chapter 13.
 
     Parameters
     ----------
-    model : LanguageModel
-        Any model of the book.
-    prompts : sequence of sequences of int
-        The prompts' token ids.
-    stop_ids : sequence of int
-        Token ids that end an answer.
+    model, prompts, stop_ids
+        As for :func:`answers_with_confidence`.
     k : int
         Samples per prompt (>= 1).
     references : sequence of sequences of int, optional
@@ -249,8 +244,7 @@ def sample_agreement(
     Returns
     -------
     list of float
-        One share in ``[0, 1]`` per prompt, a multiple of ``1 / k`` (tested in
-        ``tests/evaluation/test_confidence.py``).
+        One share in ``[0, 1]`` per prompt, a multiple of ``1 / k``.
     """
     check_language_model(model)
     prompts = _check_prompts(prompts, model.vocab_size, model.block_size)
@@ -303,12 +297,10 @@ def sample_agreement(
 def is_refusal(text: str) -> bool:
     """Whether an answer says "I don't know" (or "dont know"), ignoring case.
 
-    Introduced in chapter 13.
-
-    Examples
-    --------
     >>> is_refusal("I don't know."), is_refusal("Rhea has a duck.")
     (True, False)
+
+    Introduced in chapter 13.
     """
     return _DONT_KNOW.search(check_str("text", text)) is not None
 
@@ -327,6 +319,17 @@ def _template_pattern(template: str) -> re.Pattern:
 
 
 _PATTERNS = {r: _template_pattern(t[1][0]) for r, t in RELATIONS.items()}
+
+
+def answer_pattern(relation: str) -> re.Pattern:
+    """``relation``'s answer sentence as a regex (any case), group ``o`` the answer word(s).
+
+    >>> answer_pattern("pet").fullmatch("Rhea has a duck.").group("o")
+    'duck'
+
+    Introduced in chapter 13.
+    """
+    return _PATTERNS[check_choice("relation", relation, tuple(RELATIONS))]
 
 
 def word_confidence(

@@ -179,8 +179,8 @@ def split_lines(text: str, every: int = 10) -> tuple[str, str]:
 
     Returns
     -------
-    (train, heldout)
-        Two strings, each one paragraph a line.
+    tuple of str
+        ``(train, heldout)``: two strings, each one paragraph a line.
 
     Examples
     --------

@@ -161,6 +161,15 @@ class Toolbox:
                 )
             self._table[(fact.subject, fact.relation)] = fact.object
 
+    def facts(self) -> tuple[Fact, ...]:
+        """The fact table ``lookup`` reads, one :class:`~stepbytoken.world.facts.Fact` per
+        (subject, relation), in the order given (a later duplicate replaces an earlier one).
+
+        >>> Toolbox([Fact("Mira", "age", "34")]).facts()
+        (Fact(subject='Mira', relation='age', object='34'),)
+        """
+        return tuple(Fact(s, r, o) for (s, r), o in self._table.items())
+
     def call(self, call: ToolCall) -> str:
         """Run one parsed call and return its result; raise :class:`ToolError` if refused."""
         if not isinstance(call, ToolCall):

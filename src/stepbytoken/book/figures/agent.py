@@ -13,13 +13,20 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
+from stepbytoken.book.live import shipped_spec, toolbox_data
 from stepbytoken.book.plots import PALETTE
-from stepbytoken.checks import check_mapping
+from stepbytoken.checks import check_instance, check_int, check_mapping, check_str
+from stepbytoken.generation.agent import run_episode
+from stepbytoken.recipes.sft import Assistant
+from stepbytoken.world.conversation import Message
+from stepbytoken.world.instruction_templates import TOOL_SYSTEM
+from stepbytoken.world.tools import Toolbox
 
 __all__ = [
     "OUTCOME_LABELS",
     "episode_frames",
     "episode_widget",
+    "live_episode_data",
     "plot_failures",
     "plot_tool_accuracy",
 ]
@@ -210,7 +217,10 @@ def episode_frames(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
 
 
 def episode_widget(
-    records: Sequence[Mapping[str, Any]], *, title: str = ""
+    records: Sequence[Mapping[str, Any]],
+    *,
+    title: str = "",
+    live: Mapping[str, Any] | None = None,
 ) -> InteractiveFigure:
     """The stepper: pick a stored episode and walk through it message by message.
 
@@ -220,6 +230,9 @@ def episode_widget(
         Stored episodes (the agent recipe's ``episodes``; see :func:`episode_frames`).
     title
         A line shown above the controls.
+    live : dict, optional
+        :func:`live_episode_data`'s result: the agent runs on the reader's own request, in
+        the browser.
 
     Examples
     --------
@@ -238,4 +251,82 @@ def episode_widget(
     if not episodes:
         raise ValueError("records must hold at least one episode")
     data = {"title": title, "outcomes": OUTCOME_LABELS, "episodes": episodes}
+    if live is not None:
+        data["live"] = check_mapping("live", live, allow_empty=False)
     return widget("episode", data, label="an agent's episode, step by step")
+
+
+def live_episode_data(
+    agent: Any,
+    question: str,
+    toolbox: Toolbox,
+    *,
+    max_steps: int = 4,
+    max_new_tokens: int = 40,
+) -> dict[str, Any]:
+    """The live part of the episode stepper: the agent acts on the reader's own request.
+
+    The page loads the agent's shipped weights (``gpt.js``) and runs
+    :func:`~stepbytoken.generation.agent.run_episode` as ``chat.js`` ports it: the same
+    prompt (the tools' system line, then the request), the same allow-list, argument checks
+    and step limit, the calculator and the look-ups run by the page's own program. This
+    function runs ``question`` in Python: what the figure shows until the reader asks
+    something else.
+
+    Parameters
+    ----------
+    agent : Assistant
+        The shipped agent (:func:`~stepbytoken.recipes.agent.load_agent`).
+    question : str
+        The request the figure starts with.
+    toolbox : Toolbox
+        The tools the agent may call.
+    max_steps, max_new_tokens
+        As for :func:`~stepbytoken.generation.agent.run_episode`.
+
+    Returns
+    -------
+    dict
+        ``spec``, ``system``, ``facts``, ``relations``, ``max_steps``, ``max_new_tokens``,
+        ``notes`` (what the stepper says of each step's status) and ``default``: the episode
+        of ``question`` as :func:`episode_frames` shows it.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad arguments, or an agent that is not the shipped one.
+
+    Introduced in chapter 11.
+    """
+    check_instance("agent", agent, Assistant)
+    spec = shipped_spec(agent.model, agent.tokenizer, "agent")
+    question = check_str("question", question, allow_empty=False)
+    max_steps = check_int("max_steps", max_steps, minimum=0)
+    max_new_tokens = check_int("max_new_tokens", max_new_tokens, minimum=1)
+    prompt = [Message("system", TOOL_SYSTEM), Message("user", question)]
+    episode = run_episode(
+        agent.model,
+        agent.tokenizer,
+        prompt,
+        toolbox,
+        max_steps=max_steps,
+        max_new_tokens=max_new_tokens,
+    )
+    record = {
+        "question": question,
+        "stop": episode.stop,
+        "messages": [[m.role, m.content] for m in episode.messages],
+        "steps": [
+            {**s._asdict(), "call": None if s.call is None else str(s.call)}
+            for s in episode.steps
+        ],
+    }
+    return {
+        "spec": spec,
+        "system": TOOL_SYSTEM,
+        **toolbox_data(toolbox),
+        "max_steps": max_steps,
+        "max_new_tokens": max_new_tokens,
+        "notes": _STATUS_NOTES,
+        "default": episode_frames([record])[0],
+    }

@@ -13,8 +13,19 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
+from stepbytoken.book.live import shipped_spec, toolbox_data
 from stepbytoken.book.plots import PALETTE
-from stepbytoken.checks import check_choice, check_int, check_mapping
+from stepbytoken.checks import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_mapping,
+    check_str,
+)
+from stepbytoken.generation.chat import assistant_turn
+from stepbytoken.recipes.sft import Assistant
+from stepbytoken.world.conversation import Message
+from stepbytoken.world.tools import Toolbox
 
 __all__ = [
     "MODEL_LABELS",
@@ -23,6 +34,7 @@ __all__ = [
     "plot_over_optimisation",
     "plot_reward_agreement",
     "plot_violations",
+    "live_turns_data",
     "side_by_side_widget",
 ]
 
@@ -232,6 +244,7 @@ def side_by_side_widget(
     kinds: Sequence[str],
     per_kind: int = 8,
     models: Sequence[str] = ("base", "sft", "dpo"),
+    live: Mapping[str, Any] | None = None,
 ) -> InteractiveFigure:
     """The widget that shows the same prompts answered by several models, with verdicts.
 
@@ -245,6 +258,9 @@ def side_by_side_widget(
         Prompts offered per kind (the first ones of that kind).
     models : sequence of str
         The models shown, one card each.
+    live : dict, optional
+        :func:`live_turns_data`'s result: the reader's own question, answered by the models
+        in the browser.
 
     Examples
     --------
@@ -279,4 +295,72 @@ def side_by_side_widget(
         "kinds": [[k, k] for k in kinds],
         "rows": chosen,
     }
+    if live is not None:
+        data["live"] = check_mapping("live", live, allow_empty=False)
     return widget("side-by-side", data, label="answers of the models side by side")
+
+
+def live_turns_data(
+    assistants: Mapping[str, Any],
+    question: str,
+    toolbox: Toolbox,
+    *,
+    max_calls: int = 3,
+    max_new_tokens: int = 64,
+) -> dict[str, Any]:
+    """The live part of the side-by-side widget: each model answers the reader's question.
+
+    The page loads the shipped weights of each model (``gpt.js``) and runs
+    :func:`~stepbytoken.generation.chat.assistant_turn` as ``chat.js`` ports it, tool calls
+    run by the same toolbox. This function computes the turns for ``question`` in Python: what
+    the figure shows until the reader asks something else.
+
+    Parameters
+    ----------
+    assistants : mapping of str to Assistant
+        Live model names (``"base"``, ``"sft"``, ``"dpo"``) to the loaded assistants.
+    question : str
+        The user's message the figure starts with.
+    toolbox : Toolbox
+        The tools the turns may call.
+    max_calls, max_new_tokens
+        As for :func:`~stepbytoken.generation.chat.assistant_turn`.
+
+    Returns
+    -------
+    dict
+        ``specs`` (one per model), ``question``, ``facts``, ``relations``, ``max_calls``,
+        ``max_new_tokens`` and ``default``: per model, the turn as ``[role, text]`` pairs.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad arguments, or an assistant that is not the shipped model of its name.
+
+    Introduced in chapter 8.
+    """
+    check_mapping("assistants", assistants, allow_empty=False)
+    question = check_str("question", question, allow_empty=False)
+    max_calls = check_int("max_calls", max_calls, minimum=0)
+    max_new_tokens = check_int("max_new_tokens", max_new_tokens, minimum=1)
+    specs, turns = [], {}
+    for name, a in assistants.items():
+        check_instance(f"assistants[{name!r}]", a, Assistant)
+        specs.append(shipped_spec(a.model, a.tokenizer, name))
+        turn = assistant_turn(
+            a.model,
+            a.tokenizer,
+            [Message("user", question)],
+            toolbox,
+            max_calls=max_calls,
+            max_new_tokens=max_new_tokens,
+        )
+        turns[name] = [[m.role, m.content] for m in turn]
+    return {
+        "specs": specs,
+        "question": question,
+        **toolbox_data(toolbox),
+        "max_calls": max_calls,
+        "max_new_tokens": max_new_tokens,
+        "default": turns,
+    }

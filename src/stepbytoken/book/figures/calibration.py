@@ -16,16 +16,36 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from stepbytoken.book.interactive import InteractiveFigure, widget
+from stepbytoken.book.live import shipped_spec
 from stepbytoken.book.plots import PALETTE
-from stepbytoken.checks import check_floats, check_int, check_mapping
+from stepbytoken.checks import (
+    check_floats,
+    check_instance,
+    check_int,
+    check_mapping,
+    check_str,
+)
 from stepbytoken.evaluation.calibration import (
     confidence_histogram,
     coverage_accuracy,
     expected_calibration_error,
     reliability_bins,
 )
+from stepbytoken.evaluation.confidence import (
+    MAX_NEW_TOKENS,
+    answer_pattern,
+    answers_with_confidence,
+    stop_ids,
+    word_confidence,
+)
+from stepbytoken.recipes.sft import Assistant
+from stepbytoken.tokenizers import chat_prompt, message_text
+from stepbytoken.world.conversation import Message
+from stepbytoken.world.facts import RELATIONS
 
 __all__ = [
+    "js_answer_patterns",
+    "live_confidence_data",
     "plot_confidence_histograms",
     "plot_coverage_accuracy",
     "plot_reliability",
@@ -260,7 +280,9 @@ def threshold_slider_data(
     return {"n": len(records), "steps": steps}
 
 
-def threshold_widget(data: Mapping[str, Any], *, title: str = "") -> InteractiveFigure:
+def threshold_widget(
+    data: Mapping[str, Any], *, title: str = "", live: Mapping[str, Any] | None = None
+) -> InteractiveFigure:
     """The threshold slider: coverage, accuracy and the answers nearest the threshold.
 
     Parameters
@@ -269,6 +291,9 @@ def threshold_widget(data: Mapping[str, Any], *, title: str = "") -> Interactive
         :func:`threshold_slider_data`'s result.
     title
         A line shown above the slider.
+    live : dict, optional
+        :func:`live_confidence_data`'s result: the reader's own question, answered with its
+        confidence in the browser and set against the slider's threshold.
 
     Examples
     --------
@@ -285,8 +310,89 @@ def threshold_widget(data: Mapping[str, Any], *, title: str = "") -> Interactive
         raise ValueError("data must be threshold_slider_data's result (n and steps)")
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, got {type(title).__name__}")
+    payload = {"title": title, **data}
+    if live is not None:
+        payload["live"] = check_mapping("live", live, allow_empty=False)
     return widget(
         "threshold",
-        {"title": title, **data},
+        payload,
         label="a confidence threshold against coverage and accuracy",
     )
+
+
+def js_answer_patterns() -> dict[str, str]:
+    """Each relation's answer sentence (:func:`~stepbytoken.evaluation.confidence.answer_pattern`)
+    in JavaScript's syntax, for ``chat.js``'s ``wordConfidence`` (flags ``"i"``).
+
+    Introduced in chapter 13.
+
+    Examples
+    --------
+    >>> import re
+    >>> source = js_answer_patterns()["pet"]
+    >>> python = source.replace("(?<", "(?P<")
+    >>> "(?<o>" in source, re.fullmatch(python, "Rhea has a duck.", re.I)["o"]
+    (True, 'duck')
+    """
+    return {r: answer_pattern(r).pattern.replace("(?P<", "(?<") for r in RELATIONS}
+
+
+def live_confidence_data(
+    assistant: Any, question: str, *, name: str = "sft_guess"
+) -> dict[str, Any]:
+    """The live part of the threshold slider: the reader's question, answered with confidence.
+
+    The page loads the assistant's shipped weights (``gpt.js``) and computes, as ``chat.js``
+    ports :func:`~stepbytoken.evaluation.confidence.answers_with_confidence` and
+    :func:`~stepbytoken.evaluation.confidence.word_confidence`, the greedy answer, the
+    probability of each of its tokens and that of its answer word. This function does it for
+    ``question`` in Python: what the figure shows until the reader asks something else.
+
+    Parameters
+    ----------
+    assistant : Assistant
+        A shipped chat model (``"sft_guess"``: the assistant that guesses).
+    question : str
+        The question the figure starts with, asked as the user's only message.
+    name : str, default "sft_guess"
+        The assistant's live model name.
+
+    Returns
+    -------
+    dict
+        ``spec``, ``question``, ``stop_ids``, ``max_new_tokens``, ``patterns`` (in the order of the
+        world's relations) and ``default``: ``{"answer", "tokens": [[text, prob]...], "p",
+        "pw"}``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad arguments, or an assistant that is not the shipped model ``name``.
+
+    Introduced in chapter 13.
+    """
+    check_instance("assistant", assistant, Assistant)
+    spec = shipped_spec(assistant.model, assistant.tokenizer, name)
+    question = check_str("question", question, allow_empty=False)
+    tok = assistant.tokenizer
+    stops = stop_ids(tok)
+    prompt = chat_prompt(tok, [Message("user", question)])
+    answer = answers_with_confidence(
+        assistant.model, [prompt], stops, max_new_tokens=MAX_NEW_TOKENS
+    )[0]
+    return {
+        "spec": spec,
+        "question": question,
+        "stop_ids": stops,
+        "max_new_tokens": MAX_NEW_TOKENS,
+        "patterns": list(js_answer_patterns().values()),
+        "default": {
+            "answer": message_text(tok, list(answer.ids)),
+            "tokens": [
+                [tok.decode([i]), p]
+                for i, p in zip(answer.ids, answer.probs, strict=True)
+            ],
+            "p": answer.confidence,
+            "pw": word_confidence(tok, answer),
+        },
+    }

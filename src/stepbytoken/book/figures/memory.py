@@ -248,7 +248,11 @@ def window_steps(
 
 
 def window_widget(
-    steps: Sequence[Mapping[str, Any]], *, window: int, fact: int = 0
+    steps: Sequence[Mapping[str, Any]],
+    *,
+    window: int,
+    fact: int = 0,
+    live: Mapping[str, Any] | None = None,
 ) -> InteractiveFigure:
     """The widget of a conversation that grows while the window slides over it.
 
@@ -260,6 +264,12 @@ def window_widget(
         The window, in tokens (shown in the text).
     fact : int, default 0
         Index of the message that tells the fact (highlighted).
+    live : dict, optional
+        ``{"spec": live_model_spec("memory"), "max_new_tokens": 16}``
+        (:func:`~stepbytoken.book.live.shipped_spec` of the model the steps ran): the reader
+        asks a question of their own at the slider's point of the conversation, and the
+        model answers in the browser as it answered the steps' question. Each step's
+        ``reply`` is the answer shown until the reader asks.
 
     Examples
     --------
@@ -289,6 +299,8 @@ def window_widget(
         "fact": fact,
         "steps": list(steps),
     }
+    if live is not None:
+        data["live"] = check_mapping("live", live, allow_empty=False)
     return widget(
         "context-window", data, label="the context window over a conversation"
     )

@@ -1,5 +1,5 @@
 /*
- * gpt.js: the book's GPT, run in the reader's browser (chapters 1, 4 and 7).
+ * gpt.js: the book's GPT, run in the reader's browser (chapters 1, 4, 7, 8, 9, 11 and 13).
  *
  * A dependency-free port of the forward pass of stepbytoken.nn.gpt.GPT, reading the shipped
  * model.safetensors (an 8-byte little-endian header length, a JSON header giving each tensor's
@@ -12,8 +12,11 @@
  * refused with an Error. tests/site/test_live_model.py compares all of it with PyTorch.
  *
  *   sbtGPT.available()          -> true when the page can fetch the shipped weights
- *   sbtGPT.modelUrl(name)       -> URL of <content_root>_static/models/<name>/model.safetensors
+ *   sbtGPT.modelUrl(file)       -> URL of <content_root>_static/models/<file>/model.safetensors
  *   sbtGPT.load(spec)           -> Promise<Model>; spec = stepbytoken.book.live.live_model_spec()
+ *                                  (the weights of spec.file, or spec.name; a spec whose
+ *                                  stored_vocab is below config.vocab_size gets mean rows for
+ *                                  the rest, as chapter 8's base model)
  *   sbtGPT.fromBuffer(spec, arrayBuffer) -> Model   (no hash check; Node and tests)
  *   sbtGPT.sha256(arrayBuffer)  -> Promise<hex string>; sbtGPT.sha256Sync: the same, in plain JS
  *   sbtGPT.probs(logits, {temperature, topK, topP}) -> Float32Array
@@ -374,13 +377,37 @@
     function opt(name, shape) {
       return t[name] ? get(name, shape) : null;
     }
+    /* The token embedding. A file may hold fewer rows than the model has ids (spec.stored_vocab,
+     * chapter 8's base model): the missing rows are the mean row, as nn.grow_vocab makes them. */
+    function tokenRows() {
+      var stored = spec.stored_vocab === undefined ? c.vocab_size : spec.stored_vocab;
+      if (!Number.isInteger(stored) || stored < 1 || stored > c.vocab_size) {
+        throw new TypeError(
+          "spec.stored_vocab must be an int in [1, config.vocab_size], got " + stored
+        );
+      }
+      var rows = get("wte.weight", [stored, C]);
+      if (stored === c.vocab_size) return rows;
+      if (t["lm_head.weight"]) {
+        throw new Error("only a tied model can grow its vocabulary (the file has lm_head.weight)");
+      }
+      var out = new Float32Array(c.vocab_size * C);
+      out.set(rows);
+      for (var j = 0; j < C; j++) {
+        var sum = 0;
+        for (var r = 0; r < stored; r++) sum += rows[r * C + j];
+        var mean = fround(sum / stored);
+        for (r = stored; r < c.vocab_size; r++) out[r * C + j] = mean;
+      }
+      return out;
+    }
     function normParams(prefix) {
       if (!useNorm) return null;
       return { weight: get(prefix + ".weight", [C]), bias: opt(prefix + ".bias", [C]) };
     }
 
     var W = {
-      wte: get("wte.weight", [c.vocab_size, C]),
+      wte: tokenRows(),
       wpe: c.positions === "learned" || !c.positions ? get("wpe.weight", [c.block_size, C]) : null,
       pe: c.positions === "sinusoidal" ? sinusoidal(c.block_size, C) : null,
       blocks: [],
@@ -804,7 +831,7 @@
     if (loading[spec.name]) return loading[spec.name];
     var url;
     try {
-      url = modelUrl(spec.name);
+      url = modelUrl(spec.file === undefined ? spec.name : spec.file);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -8,8 +8,14 @@
  * data = {
  *   title, window, fact,                       // fact: index of the message with the fact
  *   steps: [{messages: [[role, text, tokens, tokens_in_window]...], prompt_tokens, reply,
- *            right}...]
+ *            right}...],
+ *   live: {spec, max_new_tokens}                                             (optional)
  * }
+ *
+ * With data.live, a panel below (live-panel.js) asks the model, in the browser, a question of
+ * the reader's own at the slider's point of the conversation: the step's exchanges, then the
+ * question, the model reading the last block_size tokens (chat.js windowedReply). Until the
+ * reader asks, it shows the step's own question and the answer the book computed.
  */
 (function () {
   "use strict";
@@ -50,13 +56,46 @@
         text: "assistant: " + step.reply + (step.right ? "  (right)" : "  (wrong)") }));
     }
 
-    slider.addEventListener("input", update);
+    var panel = data.live ? livePanel(data, function () {
+      return data.steps[Number(slider.value) - 1];
+    }) : null;
+    slider.addEventListener("input", function () {
+      update();
+      if (panel) {
+        var step = data.steps[Number(slider.value) - 1];
+        panel.sbtNewDefault(step, step.messages[step.messages.length - 1][1]);
+      }
+    });
     if (data.title) root.appendChild(h.el("p", { className: "sbt-title", text: data.title }));
     root.appendChild(h.el("div", { className: "sbt-controls" }, [
       h.labelled("Exchanges so far", slider)
     ]));
     root.appendChild(output);
     update();
+    if (panel) root.appendChild(panel);
+  }
+
+  /* The reader's own question at the slider's point of the conversation. */
+  function livePanel(data, currentStep) {
+    var h = window.sbtWidgets.helpers;
+    var first = data.steps[0];
+    return window.sbtLivePanel({
+      title: "Your own question at this point of the conversation, answered in your browser",
+      label: "Your question",
+      value: first.messages[first.messages.length - 1][1],
+      specs: [data.live.spec],
+      fallback: first,
+      render: function (step, out) {
+        out.appendChild(h.el("p", { className: "sbt-cw-live",
+          text: "assistant: " + step.reply }));
+      },
+      run: function (models, text) {
+        var step = currentStep();
+        var msgs = step.messages.slice(0, -1).map(function (m) { return [m[0], m[1]]; });
+        msgs.push(["user", text]);
+        return { reply: window.sbtChat.windowedReply(models[0], msgs, data.live.max_new_tokens) };
+      }
+    });
   }
 
   window.sbtWidgets.register("context-window", draw);

@@ -10,8 +10,14 @@
  *   rules: [[key, label]...],             // the judge's rules, in order
  *   kinds: [[key, label]...],             // the menu of kinds
  *   rows: [{kind, prompt: [[role, text]...], reference,
- *           answers: {key: {turn: [[role, text]...], rules: {rule: bool}, score}}}...]
+ *           answers: {key: {turn: [[role, text]...], rules: {rule: bool}, score}}}...],
+ *   live: {specs: [live_model_spec...], question, facts, relations, max_calls,
+ *          max_new_tokens, default: {key: [[role, text]...]}}     (optional)
  * }
+ *
+ * With data.live, a panel below (live-panel.js) lets the reader ask a question of their own:
+ * the models run in the browser (gpt.js), each turn with its tool calls run by chat.js, as
+ * stepbytoken.book.figures.assistants.live_turns_data computes the default one.
  */
 (function () {
   "use strict";
@@ -99,6 +105,50 @@
     root.appendChild(output);
     fillPrompts();
     update();
+    if (data.live) root.appendChild(livePanel(data, message));
+  }
+
+  /* The reader's own question, answered by every model in the browser (no verdict: the judge
+   * needs the world's right answer, which a free question does not come with). */
+  function livePanel(data, message) {
+    var h = window.sbtWidgets.helpers;
+    var live = data.live;
+    var labels = {};
+    data.models.forEach(function (m) { labels[m[0]] = m[1]; });
+    return window.sbtLivePanel({
+      title: "Your own question, answered by each model in your browser",
+      label: "Your question",
+      value: live.question,
+      specs: live.specs,
+      fallback: live["default"],
+      render: function (turns, out) {
+        var grid = h.el("div", { className: "sbt-sbs-grid" });
+        live.specs.forEach(function (spec) {
+          var turn = turns[spec.name];
+          var label = labels[spec.name] || spec.name;
+          var node = h.el("section", { className: "sbt-sbs-card",
+            "aria-label": label + ", on your question", "data-model": spec.name });
+          node.appendChild(h.el("p", { className: "sbt-sbs-model", text: label }));
+          turn.forEach(function (m, i) {
+            node.appendChild(message(m[0], m[1], i === turn.length - 1));
+          });
+          grid.appendChild(node);
+        });
+        out.appendChild(grid);
+        out.appendChild(h.el("p", { className: "sbt-sbs-reference", text: "No verdicts " +
+          "here: the judge needs the world's right answer, which your question does not " +
+          "come with." }));
+      },
+      run: function (models, text) {
+        var box = new window.sbtChat.Toolbox(live.facts, live.relations);
+        var turns = {};
+        live.specs.forEach(function (spec, i) {
+          turns[spec.name] = window.sbtChat.assistantTurn(models[i], [["user", text]], box,
+            { maxCalls: live.max_calls, maxNewTokens: live.max_new_tokens });
+        });
+        return turns;
+      }
+    });
   }
 
   window.sbtWidgets.register("side-by-side", draw);
