@@ -78,7 +78,7 @@ def test_training_step_slider_changes_the_sample(page, server):
     page.goto(f"{server}/{PATH}", wait_until="load")
     figure = _slider_figure(page, "sample after step")
     before = _state(figure, 2)
-    assert before["notes"] and before["notes"][0].startswith("<b>step 200</b>")
+    assert before["notes"] and before["notes"][0].startswith("<b>step 150</b>")
     _click_slider(page, figure, 0.0)
     first = _state(figure, 2)
     assert first["active"] == 0 and first["x"] == [0]
