@@ -19,7 +19,8 @@ def _open(open_widget):
 
 
 def _cards(widget):
-    cards = widget.locator(".sbt-sbs-card")
+    # the recorded prompts' cards (the live panel below has cards of its own)
+    cards = widget.locator(".sbt-output").first.locator(".sbt-sbs-card")
     return [
         {
             "model": cards.nth(i).locator(".sbt-sbs-model").inner_text(),

@@ -23,10 +23,10 @@ def test_stepping_shows_one_more_message_each_time(open_widget, index):
     widget.get_by_label("Episode").select_option(str(index))
     episode = data["episodes"][index]
     frames = episode["frames"]
-    assert widget.locator(".sbt-ep-msg").count() == 1
+    assert widget.locator(".sbt-output").first.locator(".sbt-ep-msg").count() == 1
     for step in range(1, len(frames)):
         widget.get_by_role("button", name="Next step").click()
-        messages = widget.locator(".sbt-ep-msg")
+        messages = widget.locator(".sbt-output").first.locator(".sbt-ep-msg")
         assert messages.count() == step + 1
         frame = frames[step]
         shown = messages.nth(step).inner_text()
@@ -34,13 +34,21 @@ def test_stepping_shows_one_more_message_each_time(open_widget, index):
         if frame["note"]:
             assert frame["note"] in shown
     assert widget.get_by_role("button", name="Next step").is_disabled()
-    outcome = widget.locator(".sbt-ep-outcome").inner_text()
+    outcome = (
+        widget.locator(".sbt-output").first.locator(".sbt-ep-outcome").inner_text()
+    )
     assert episode["stop"].replace("_", " ") in outcome
     assert (
-        "sbt-ep-right" in widget.locator(".sbt-ep-outcome").get_attribute("class")
+        "sbt-ep-right"
+        in widget.locator(".sbt-output")
+        .first.locator(".sbt-ep-outcome")
+        .get_attribute("class")
     ) == (episode["outcome"] == "correct")
     widget.get_by_role("button", name="Previous step").click()
-    assert widget.locator(".sbt-ep-msg").count() == len(frames) - 1
+    assert (
+        widget.locator(".sbt-output").first.locator(".sbt-ep-msg").count()
+        == len(frames) - 1
+    )
 
 
 def test_the_stored_episodes_mix_right_and_wrong(open_widget):

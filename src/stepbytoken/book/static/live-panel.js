@@ -93,6 +93,14 @@
       }).then(function () { ask.disabled = false; });
     }
 
+    /* While the reader types, say that the answer shown is still for the old question. */
+    field.addEventListener("input", function () {
+      var shown = output.getAttribute("data-question");
+      if (field.value.trim() && field.value.trim() !== shown) {
+        setStatus("Press \u201cAsk in your browser\u201d or Enter to answer your question; " +
+          "the answer below is for \u201c" + shown + "\u201d.");
+      }
+    });
     ask.addEventListener("click", run);
     field.addEventListener("keydown", function (e) { if (e.key === "Enter") run(); });
     var labelled = h.labelled(o.label, field);
