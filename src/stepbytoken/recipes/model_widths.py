@@ -272,7 +272,7 @@ def load_width_runs(
     >>> tokenizer, _, _ = width_data()
     >>> runs = load_width_runs(tokenizer)
     >>> sorted(runs), runs[16][1].eval_steps[-1]
-    ([16, 32], 200)
+    ([16, 32], 150)
     """
     if not isinstance(tokenizer, BPETokenizer):
         raise TypeError(
