@@ -24,6 +24,7 @@ from stepbytoken.recipes import (
     corpus,
     decoders,
     dpo,
+    family,
     memory,
     memory_curves,
     model_widths,
@@ -104,6 +105,7 @@ RECIPES: tuple[Recipe, ...] = (
     agent,
     calibration,
     prompting,
+    family,
 )
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).

@@ -70,6 +70,7 @@ __all__ = [
     "add_arguments",
     "reference_corpus",
     "reference_settings",
+    "reference_token_ids",
     "run",
     "train_reference",
 ]
@@ -177,6 +178,51 @@ def reference_corpus() -> str:
     return f"\n{DOC_SEPARATOR}\n".join(_documents())
 
 
+def reference_token_ids(
+    tokenizer: BPETokenizer, documents: list[str] | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The token ids the reference model trains and validates on.
+
+    Every 20th document (:data:`VAL_EVERY`) goes to validation, the rest to training; each
+    side is joined with the document separator and encoded in one piece.
+
+    Introduced in chapter 1.
+
+    Parameters
+    ----------
+    tokenizer : BPETokenizer
+        The reference tokenizer.
+    documents : list of str, optional
+        The corpus's documents; those of :func:`reference_corpus` by default.
+
+    Returns
+    -------
+    (train_data, val_data) : tuple of 1-D int64 tensors
+
+    Examples
+    --------
+    >>> from stepbytoken.artifacts import load_reference
+    >>> train_data, val_data = reference_token_ids(load_reference().tokenizer)
+    >>> train_data.numel() > 10 * val_data.numel() > 0
+    True
+    """
+    if not isinstance(tokenizer, BPETokenizer):
+        raise TypeError(
+            f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
+        )
+    if documents is None:
+        documents = _documents()
+    elif not isinstance(documents, list) or not all(
+        isinstance(d, str) for d in documents
+    ):
+        raise TypeError("documents must be a list of str")
+    val_docs = documents[VAL_EVERY - 1 :: VAL_EVERY]
+    train_docs = [d for i, d in enumerate(documents) if i % VAL_EVERY != VAL_EVERY - 1]
+    train_data = torch.tensor(tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(train_docs)))
+    val_data = torch.tensor(tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(val_docs)))
+    return train_data, val_data
+
+
 #: The recipe's stages, as its progress bar names them.
 STAGES = ("corpus", "tokenizer", "token ids", "training", "fact accuracy", "files")
 
@@ -256,14 +302,8 @@ def train_reference(
             corpus, NUM_MERGES, special_tokens=[DOC_SEPARATOR]
         )
         stage("token ids")
+        train_data, val_data = reference_token_ids(tokenizer, documents)
         val_docs = documents[VAL_EVERY - 1 :: VAL_EVERY]
-        train_docs = [
-            d for i, d in enumerate(documents) if i % VAL_EVERY != VAL_EVERY - 1
-        ]
-        train_data = torch.tensor(
-            tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(train_docs))
-        )
-        val_data = torch.tensor(tokenizer.encode(f"\n{DOC_SEPARATOR}\n".join(val_docs)))
 
         # 2. The model and its training, on a fixed number of threads.
         config = GPTConfig(vocab_size=tokenizer.vocab_size, **MODEL_ARGS)
