@@ -51,7 +51,9 @@ def _interact(page, figure):
             page.wait_for_timeout(100)
             if figure.locator(".hoverlayer *").count():
                 return "hover"
-        return "hover (nothing shown)"
+        # a figure without hover text must answer its own controls (below)
+        if not figure.locator("select, input[type=range]").count():
+            return "hover (nothing shown)"
     textarea = figure.locator("textarea, input[type=text]")
     if textarea.count():
         textarea.first.fill("Hello, world! héllo 👋")

@@ -6,7 +6,8 @@
  *   run the figure's own step (its method and args, through Plotly's API).
  * - Light and dark: the figure's colours follow the site's theme (data-theme on <html>, set by
  *   pydata-sphinx-theme), and change when the reader switches it.
- * - Narrow screens: below NARROW px, smaller margins, legends under the plot, smaller titles.
+ * - Narrow screens: below NARROW px, smaller margins, legends under the plot, smaller titles
+ *   wrapped to the figure's width.
  *
  * It can be loaded many times (inlined in notebooks): later copies only enhance new figures.
  */
@@ -88,6 +89,35 @@
     return null;
   }
 
+  /* On a narrow screen a long title is wrapped to the figure's width, and the top margin
+     grows to hold its lines; a slider's or menu's step sets a new title, which settle() wraps
+     in turn. ``top`` is the top margin the title must not shrink. */
+  function wrapTitle(gd, top) {
+    var title = (gd.layout || {}).title;
+    var text = typeof title === "string" ? title : (title && title.text) || "";
+    if (!text) return null;
+    var perLine = Math.max(16, Math.floor((gd.clientWidth || 360) / 7.5));
+    var lines = [];
+    text.split(/<br\s*\/?>/i).forEach(function (line) {
+      var current = "";
+      line.split(" ").forEach(function (word) {
+        var longer = current ? current + " " + word : word;
+        if (current && longer.replace(/<[^>]*>/g, "").length > perLine) {
+          lines.push(current);
+          current = word;
+        } else {
+          current = longer;
+        }
+      });
+      lines.push(current);
+    });
+    return {
+      "title.text": lines.join("<br>"), "title.yref": "container", "title.y": 1,
+      "title.yanchor": "top", "title.pad.t": 6,
+      "margin.t": Math.max(top, 16 + 17 * lines.length)
+    };
+  }
+
   function runStep(gd, step) {
     var args = step.args || [];
     switch (step.method) {
@@ -103,6 +133,8 @@
   function settle(gd, active) {
     var update = themeUpdate(gd, theme());
     Object.keys(active).forEach(function (k) { update[k] = active[k]; });
+    var wrapped = gd.__sbtWide ? wrapTitle(gd, gd._fullLayout.margin.t) : null;
+    if (wrapped) Object.keys(wrapped).forEach(function (k) { update[k] = wrapped[k]; });
     return window.Plotly.relayout(gd, update);
   }
 
@@ -151,6 +183,8 @@
     var isNarrow = root.clientWidth < NARROW;
     var narrow = narrowUpdate(gd, isNarrow);
     if (narrow) Object.keys(narrow).forEach(function (k) { update[k] = narrow[k]; });
+    var wrapped = isNarrow && narrow ? wrapTitle(gd, narrow["margin.t"]) : null;
+    if (wrapped) Object.keys(wrapped).forEach(function (k) { update[k] = wrapped[k]; });
     root.setAttribute("data-sbt-theme", theme());
     var done = window.Plotly.relayout(gd, update);
     return narrow ? done.then(function () { return colorbars(gd, isNarrow); }) : done;
