@@ -121,10 +121,14 @@ NOT_CALLED: dict[str, str] = {
     "stepbytoken.recipes.calibration.run": "measures for minutes; tests/recipes",
     "stepbytoken.recipes.sft_guess.train_sft_guess": "fine-tunes for minutes; tests/recipes",
     "stepbytoken.recipes.sft_guess.run": "fine-tunes for minutes; tests/recipes",
+    "stepbytoken.recipes.family.train_family": "trains three models (an hour); tests/recipes",
+    "stepbytoken.recipes.family.run": "trains three models (an hour); tests/recipes",
     "stepbytoken.recipes.prompting.measure_prompting": "measures for minutes; tests/recipes",
     "stepbytoken.recipes.prompting.run": "measures for minutes; tests/recipes",
     "stepbytoken.artifacts.reference.load_reference": "loads the shipped model; tests/artifacts",
     "stepbytoken.evaluation.attention_cost.peak_bytes": "calls the function it is given",
+    "stepbytoken.recipes.evaluation.evaluate_part": "samples, fine-tunes (minutes); tests/recipes",
+    "stepbytoken.recipes.evaluation.run": "samples and fine-tunes (minutes); tests/recipes",
 }
 #: Outcomes of every call that is neither clear nor sane, one JSON list a line, if
 #: SBT_BADINPUT_LOG names a file (for reports); of every call if SBT_BADINPUT_LOG_ALL is set

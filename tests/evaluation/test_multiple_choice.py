@@ -11,6 +11,7 @@ from stepbytoken.evaluation.memory import choice_scores
 from stepbytoken.evaluation.multiple_choice import (
     METHODS,
     BenchmarkScore,
+    accuracy_interval,
     generated_letter,
     letter_ids,
     letter_scores,
@@ -223,3 +224,27 @@ def test_bad_arguments(letters_tok):
         score_benchmark(model, letters_tok, [q], "likelihood")
     with pytest.raises(TypeError, match="text"):
         parse_letter(None)
+
+
+def test_accuracy_interval_brackets_the_accuracy_and_narrows_with_more_questions():
+    small = accuracy_interval([True] * 6 + [False] * 4, seed=1)
+    large = accuracy_interval([True] * 600 + [False] * 400, seed=1)
+    assert small[0] <= 0.6 <= small[1] and large[0] < 0.6 < large[1]
+    assert large[1] - large[0] < (small[1] - small[0]) / 3
+    # the binomial standard error of 1000 questions at 0.6 is 0.0155: +-1.96 of it
+    assert large[1] - large[0] == pytest.approx(2 * 1.96 * 0.0155, abs=0.01)
+    assert accuracy_interval([True] * 5) == (1.0, 1.0)
+    assert accuracy_interval([True, False], seed=3) == accuracy_interval(
+        [True, False], seed=3
+    )
+
+
+def test_accuracy_interval_rejects_bad_arguments():
+    with pytest.raises(ValueError):
+        accuracy_interval([])
+    with pytest.raises(TypeError):
+        accuracy_interval([1, 0])
+    with pytest.raises(ValueError):
+        accuracy_interval([True], confidence=1.0)
+    with pytest.raises(TypeError):
+        accuracy_interval("TF")

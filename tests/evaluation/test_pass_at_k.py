@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stepbytoken.evaluation.pass_at_k import mean_pass_at_k, naive_pass_at_k, pass_at_k
+from stepbytoken.evaluation.pass_at_k import (
+    mean_pass_at_k,
+    naive_pass_at_k,
+    pass_at_k,
+    pass_at_k_curve,
+)
 
 
 @st.composite
@@ -106,3 +111,21 @@ def test_bad_mean_arguments():
         mean_pass_at_k([1, 6], n=5, k=1)
     with pytest.raises(TypeError, match="counts"):
         mean_pass_at_k("12", n=5, k=1)
+
+
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=5))
+def test_the_curve_is_both_estimates_at_every_k(counts):
+    curve = pass_at_k_curve(counts, n=6)
+    assert curve.k == (1, 2, 3, 4, 5, 6)
+    for k, unbiased, naive in zip(curve.k, curve.unbiased, curve.naive, strict=True):
+        assert unbiased == pytest.approx(mean_pass_at_k(counts, 6, k))
+        assert naive <= unbiased + 1e-12  # 1 - (1-p)^k is concave: the naive one is low
+    assert curve.unbiased[0] == pytest.approx(curve.naive[0])  # k = 1: both are c / n
+    assert list(curve.unbiased) == sorted(curve.unbiased)
+
+
+def test_the_curve_rejects_bad_counts():
+    with pytest.raises(ValueError):
+        pass_at_k_curve([], n=3)
+    with pytest.raises(ValueError):
+        pass_at_k_curve([4], n=3)

@@ -240,3 +240,29 @@ def test_bad_arguments_are_refused():
     other = GPT(GPTConfig(vocab_size=V, block_size=16, n_layer=L, n_head=4, d_model=16))
     with pytest.raises(ValueError, match="after must have"):
         update_spectrum(model, other)
+
+
+def test_merged_weights_equal_a_brute_force_sum_over_the_rank():
+    """Every merged weight is W[i, j] + (alpha / r) * sum_k B[i, k] A[k, j], term by term."""
+    model = tiny()
+    adapted = add_lora(model, rank=3, alpha=6.0, targets="all")
+    randomise_b(adapted, seed=3)
+    merged = merge_lora(adapted)
+    for name, lora in adapted.named_modules():
+        if not isinstance(lora, LoRALinear):
+            continue
+        w = lora.base.weight.double().tolist()
+        a, b = lora.lora_A.double().tolist(), lora.lora_B.double().tolist()
+        expected = [
+            [
+                w[i][j] + 2.0 * sum(b[i][k] * a[k][j] for k in range(3))
+                for j in range(lora.in_features)
+            ]
+            for i in range(lora.out_features)
+        ]
+        got = merged.get_submodule(name).weight.double()
+        torch.testing.assert_close(
+            got, torch.tensor(expected, dtype=torch.float64), atol=1e-6, rtol=0
+        )
+    # and a whole forward pass: the merged model's logits are the adapted model's
+    torch.testing.assert_close(merged(IDX)[0], adapted(IDX)[0], atol=1e-5, rtol=1e-5)

@@ -21,8 +21,8 @@ from stepbytoken.nn.quantize import (
     quantize_model,
 )
 
-# The 16 NF4 values as published in QLoRA's Appendix E (Dettmers et al., 2023,
-# arXiv:2305.14314) and in bitsandbytes' get_4bit_type("nf4"), copied here independently of
+# The 16 NF4 values as bitsandbytes' get_4bit_type("nf4") ships them (the library of
+# QLoRA, Dettmers et al., 2023, arXiv:2305.14314), copied here independently of
 # NF4_CODEBOOK so that a typo in either shows.
 PUBLISHED_NF4 = [
     -1.0,

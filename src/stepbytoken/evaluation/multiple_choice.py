@@ -28,9 +28,17 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import numpy as np
 import torch
 
-from stepbytoken.checks import check_choice, check_instance, check_int, check_str
+from stepbytoken.checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_instance,
+    check_int,
+    check_str,
+)
 from stepbytoken.evaluation.facts import question_prompt
 from stepbytoken.evaluation.memory import choice_scores
 from stepbytoken.generation.generate import generate
@@ -53,6 +61,7 @@ __all__ = [
     "METHODS",
     "BenchmarkScore",
     "TextScores",
+    "accuracy_interval",
     "generated_letter",
     "letter_ids",
     "letter_scores",
@@ -335,3 +344,67 @@ def score_benchmark(
         choices.append(max(range(len(scores)), key=lambda c: (scores[c], -c)))
     hits = tuple(c == q.correct for c, q in zip(choices, questions, strict=True))
     return BenchmarkScore(method, sum(hits) / len(hits), tuple(choices), hits)
+
+
+def accuracy_interval(
+    hits: Sequence[bool],
+    *,
+    rounds: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """A bootstrap percentile interval for the accuracy of a benchmark.
+
+    Each round redraws ``len(hits)`` questions with replacement and takes the share that
+    were right; the interval runs between the ``(1 - confidence) / 2`` and
+    ``(1 + confidence) / 2`` quantiles of these shares. It says how much the score would move
+    on another benchmark of the same size drawn the same way, not whether the questions
+    measure what they claim.
+
+    Parameters
+    ----------
+    hits : sequence of bool
+        Whether each question was answered right (at least one).
+    rounds : int, default 1000
+        Resamples (>= 2).
+    confidence : float, default 0.95
+        Share of the resampled accuracies inside the interval, in ``(0, 1)``.
+    seed : int, default 0
+        Seed of the resampling.
+
+    Returns
+    -------
+    (float, float)
+        ``(low, high)``, in ``[0, 1]``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad arguments.
+
+    Examples
+    --------
+    >>> low, high = accuracy_interval([True] * 60 + [False] * 40)
+    >>> round(low, 2), round(high, 2)
+    (0.51, 0.69)
+
+    Introduced in chapter 16.
+    """
+    if isinstance(hits, (str, bytes)) or not isinstance(hits, Sequence):
+        raise TypeError(f"hits must be a sequence of bools, got {type(hits).__name__}")
+    hits = [check_bool(f"hits[{i}]", h) for i, h in enumerate(hits)]
+    if not hits:
+        raise ValueError("hits must hold at least one question")
+    rounds = check_int("rounds", rounds, minimum=2)
+    confidence = check_float(
+        "confidence", confidence, minimum=0.0, maximum=1.0, open_minimum=True
+    )
+    if confidence >= 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    seed = check_int("seed", seed, minimum=0)
+    right = np.array(hits, dtype=float)
+    rng = np.random.default_rng(seed)
+    shares = right[rng.integers(0, len(right), size=(rounds, len(right)))].mean(axis=1)
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(shares, [tail, 100 - tail])
+    return float(low), float(high)

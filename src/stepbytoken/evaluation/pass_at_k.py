@@ -20,10 +20,17 @@ Introduced in chapter 16.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from stepbytoken.checks import check_int, check_ints
 
-__all__ = ["mean_pass_at_k", "naive_pass_at_k", "pass_at_k"]
+__all__ = [
+    "PassCurve",
+    "mean_pass_at_k",
+    "naive_pass_at_k",
+    "pass_at_k",
+    "pass_at_k_curve",
+]
 
 
 def _check(n: object, c: object, k: object) -> tuple[int, int, int]:
@@ -148,3 +155,65 @@ def mean_pass_at_k(counts: Sequence[int], n: int, k: int) -> float:
     if not counts:
         raise ValueError("counts must hold at least one problem's count")
     return sum(pass_at_k(n, c, k) for c in counts) / len(counts)
+
+
+class PassCurve(NamedTuple):
+    """pass@k of a benchmark for ``k = 1 .. n``, by both estimators.
+
+    Fields:
+
+    k : tuple of int
+        The tries allowed, ``1`` to ``n``.
+    unbiased : tuple of float
+        :func:`mean_pass_at_k` at each ``k``.
+    naive : tuple of float
+        The mean of :func:`naive_pass_at_k` at each ``k``.
+
+    Introduced in chapter 16.
+    """
+
+    k: tuple[int, ...]
+    unbiased: tuple[float, ...]
+    naive: tuple[float, ...]
+
+
+def pass_at_k_curve(counts: Sequence[int], n: int) -> PassCurve:
+    """Both estimates of a benchmark's pass@k, for every ``k`` from 1 to ``n``.
+
+    Parameters
+    ----------
+    counts : sequence of int
+        Correct samples per problem, each in ``[0, n]`` (at least one problem).
+    n : int
+        Samples drawn per problem (>= 1).
+
+    Returns
+    -------
+    PassCurve
+        The two curves; they agree at ``k = 1`` and the naive one is never above.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`mean_pass_at_k`.
+
+    Examples
+    --------
+    >>> curve = pass_at_k_curve([0, 1, 4], n=4)
+    >>> curve.k, [round(v, 3) for v in curve.unbiased]
+    ((1, 2, 3, 4), [0.417, 0.5, 0.583, 0.667])
+    >>> [round(v, 3) for v in curve.naive]
+    [0.417, 0.479, 0.526, 0.561]
+
+    Introduced in chapter 16.
+    """
+    n = check_int("n", n, minimum=1)
+    counts = check_ints("counts", counts, minimum=0, maximum=n)
+    if not counts:
+        raise ValueError("counts must hold at least one problem's count")
+    ks = tuple(range(1, n + 1))
+    unbiased = tuple(mean_pass_at_k(counts, n, k) for k in ks)
+    naive = tuple(
+        sum(naive_pass_at_k(n, c, k) for c in counts) / len(counts) for k in ks
+    )
+    return PassCurve(ks, unbiased, naive)

@@ -140,7 +140,7 @@ class LoRALinear(nn.Module):
         Introduced in chapter 14.
         """
         w = self.base.weight
-        # nn.Linear draws a default init from the global generator: leave its state as it was
+        # nn.Linear's own init draws from the global generator: keep its state
         with torch.random.fork_rng(devices=[]):
             linear = nn.Linear(
                 self.in_features,

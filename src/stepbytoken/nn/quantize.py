@@ -44,9 +44,9 @@ __all__ = [
 #: Names of the built-in codebooks (:func:`get_codebook`).
 CODEBOOKS = ("nf4", "int4")
 
-#: The 16 values of NF4 as published: QLoRA's Appendix E (Dettmers et al., 2023), and
-#: the same table in bitsandbytes' ``get_4bit_type("nf4")`` (bitsandbytes/functional.py).
-#: :func:`normal_float_codebook` rebuilds them from normal quantiles to within 2e-7.
+#: The 16 values of NF4 as the QLoRA authors' library ships them: bitsandbytes'
+#: ``get_4bit_type("nf4")`` (bitsandbytes/functional.py). :func:`normal_float_codebook`
+#: rebuilds them from normal quantiles to within 2e-7.
 NF4_CODEBOOK: tuple[float, ...] = (
     -1.0,
     -0.6961928009986877,
@@ -109,8 +109,8 @@ def normal_float_codebook(bits: int = 4) -> Tensor:
     ``Q(1)`` is infinite, so the outermost probability is
     ``p_max = 1 - (1 / (2 (2**k - 1)) + 1 / (2 * 2**k)) / 2``, which for ``k = 4`` is
     ``1 - (1/30 + 1/32) / 2 = 0.96770833``, the constant bitsandbytes' ``create_normal_map``
-    uses (0.9677083); the paper does not print it. For other ``k`` the same formula is our
-    extension. With ``k = 4`` the result matches :data:`NF4_CODEBOOK` to within 2e-7.
+    uses (0.9677083). For other ``k`` the same formula is our extension. With ``k = 4``
+    the result matches :data:`NF4_CODEBOOK` to within 2e-7.
 
     Introduced in chapter 14.
 
@@ -375,7 +375,7 @@ def bits_per_parameter(
     double quantisation, each block keeps an 8-bit constant and each ``double_block_size``
     blocks one float32: ``4 + 8/64 + 32/(64 * 256) = 4.127`` (Dettmers et al., 2023, §3:
     the constants drop from 0.5 to 0.127 bits per parameter). The one float32 mean per
-    tensor is left out, as in the paper.
+    tensor is left out.
 
     Introduced in chapter 14.
 

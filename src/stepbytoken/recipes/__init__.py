@@ -24,7 +24,9 @@ from stepbytoken.recipes import (
     corpus,
     decoders,
     dpo,
+    evaluation,
     family,
+    lora,
     memory,
     memory_curves,
     model_widths,
@@ -36,6 +38,9 @@ from stepbytoken.recipes import (
     sft,
     sft_guess,
     side_by_side,
+    thinking,
+    thinking_small,
+    vision,
     word_mlp,
     word_vectors,
 )
@@ -106,6 +111,11 @@ RECIPES: tuple[Recipe, ...] = (
     calibration,
     prompting,
     family,
+    lora,
+    vision,
+    evaluation,
+    thinking,
+    thinking_small,
 )
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).

@@ -11,7 +11,8 @@ This is the recipe of dual encoders such as DPR (Karpukhin et al., 2020), with t
 for a small book: one encoder shared by questions and passages, and only a linear layer
 trained on top of it.
 
-Introduced in chapter 10.
+Introduced in chapter 10; :func:`clip_loss` and :func:`hard_negative_batch`, which train
+the CLIP pair of encoders on pictures and captions, in chapter 15.
 """
 
 from __future__ import annotations
@@ -23,9 +24,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from stepbytoken.checks import check_float, check_int, check_tensor
+from stepbytoken.checks import check_float, check_instance, check_int, check_tensor
+from stepbytoken.world.images import ImageSpec
 
-__all__ = ["ProjectionResult", "clip_loss", "info_nce_loss", "train_projection"]
+__all__ = [
+    "ProjectionResult",
+    "clip_loss",
+    "hard_negative_batch",
+    "info_nce_loss",
+    "train_projection",
+]
 
 
 def info_nce_loss(queries: Tensor, keys: Tensor, temperature: float = 0.05) -> Tensor:
@@ -212,3 +220,43 @@ def train_projection(
         optimizer.step()
         losses.append(loss.item())
     return ProjectionResult(weight.detach().clone(), losses)
+
+
+def hard_negative_batch(
+    specs: Sequence[ImageSpec], batch_size: int, generator: torch.Generator
+) -> list[int]:
+    """Indices of a batch of distinct specs, half of them alike but for shape and colour.
+
+    Every spec of ``specs`` that has one size and position (picked at random) goes in
+    first, then other specs at random until ``batch_size``. Within the first group, only
+    shape and colour tell two captions apart, so the contrastive loss must learn them; in a
+    batch drawn at random most pairs already differ in colour or position.
+
+    Examples
+    --------
+    >>> from stepbytoken.world.images import combination_split
+    >>> specs = combination_split(0).train
+    >>> batch = hard_negative_batch(specs, 64, torch.Generator().manual_seed(0))
+    >>> len(batch), len(set(batch))
+    (64, 64)
+    >>> len({(specs[i].size, specs[i].position) for i in batch[:30]})
+    1
+
+    Introduced in chapter 15.
+    """
+    if isinstance(specs, (str, bytes)) or not isinstance(specs, Sequence):
+        raise TypeError(
+            f"specs must be a sequence of ImageSpec, got {type(specs).__name__}"
+        )
+    for i, spec in enumerate(specs):
+        check_instance(f"specs[{i}]", spec, ImageSpec)
+    check_instance("generator", generator, torch.Generator)
+    batch_size = check_int("batch_size", batch_size, minimum=2, maximum=len(specs))
+    places = sorted({(s.size, s.position) for s in specs})
+    place = places[int(torch.randint(len(places), (1,), generator=generator))]
+    alike = [i for i, s in enumerate(specs) if (s.size, s.position) == place]
+    alike = alike[:batch_size]
+    chosen = set(alike)
+    order = torch.randperm(len(specs), generator=generator).tolist()
+    rest = [i for i in order if i not in chosen][: batch_size - len(alike)]
+    return alike + rest
