@@ -135,7 +135,7 @@ class LoRALinear(nn.Module):
 
     @torch.no_grad()
     def merged(self) -> nn.Linear:
-        """Return a plain ``nn.Linear`` with weight ``W + scale * B A`` (and the same bias).
+        """A plain ``nn.Linear`` with weight ``W + scale * B A`` and the same bias.
 
         Introduced in chapter 14.
         """

@@ -169,23 +169,23 @@ def plot_votes(ks: Sequence[int], accuracy: Sequence[float], greedy: float) -> F
 
 
 def _note(budget: int, examples: Sequence[Mapping[str, Any]], k: int) -> list[dict]:
-    """The annotation beside the chart: each example's thought cut at ``budget``."""
+    """The note under the chart: each example's thought cut at ``budget``."""
     parts = [f"<b>budget {budget} tokens</b>"]
     for ex in examples:
         thought = ex["thoughts"][k] or "(no thought)"
-        lines = textwrap.wrap(f"Q: {ex['question']}", 46)
-        lines += textwrap.wrap(f"thinks: {thought}", 46)
+        lines = textwrap.wrap(f"Q: {ex['question']}", 40)
+        lines += textwrap.wrap(f"thinks: {thought}", 40)
         right = ex["answers"][k].strip() == ex["gold"]
         mark = "right" if right else f"wrong, the answer is {ex['gold']}"
-        lines += textwrap.wrap(f"answers: {ex['answers'][k]} ({mark})", 46)
+        lines += textwrap.wrap(f"answers: {ex['answers'][k]} ({mark})", 40)
         parts.append("<br>".join(html.escape(line, quote=False) for line in lines))
     return [
         dict(
             text="<br><br>".join(parts),
             xref="paper",
             yref="paper",
-            x=1.02,
-            y=1.0,
+            x=0.0,
+            y=-0.2,
             xanchor="left",
             yanchor="top",
             align="left",
@@ -270,8 +270,8 @@ def budget_explorer(
     ]
     fig.update_layout(
         **plotly_layout(
-            height=520,
-            margin=dict(l=60, r=380, t=30, b=40),
+            height=820,
+            margin=dict(l=60, r=20, t=30, b=420),
             xaxis_title="thinking budget (tokens)",
             yaxis=dict(title="held-out problems right (%)", range=[-2, 102]),
             annotations=_note(budgets[active], examples, active),

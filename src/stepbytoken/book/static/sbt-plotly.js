@@ -96,7 +96,8 @@
     var title = (gd.layout || {}).title;
     var text = typeof title === "string" ? title : (title && title.text) || "";
     if (!text) return null;
-    var perLine = Math.max(16, Math.floor((gd.clientWidth || 360) / 7.5));
+    // about 8 px a character at the narrow title size, less the side margins
+    var perLine = Math.max(16, Math.floor(((gd.clientWidth || 360) - 72) / 8));
     var lines = [];
     text.split(/<br\s*\/?>/i).forEach(function (line) {
       var current = "";
@@ -112,9 +113,8 @@
       lines.push(current);
     });
     return {
-      "title.text": lines.join("<br>"), "title.yref": "container", "title.y": 1,
-      "title.yanchor": "top", "title.pad.t": 6,
-      "margin.t": Math.max(top, 16 + 17 * lines.length)
+      "title.text": lines.join("<br>"),
+      "margin.t": Math.max(top, 24 + 17 * lines.length)
     };
   }
 
