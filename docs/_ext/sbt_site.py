@@ -85,10 +85,11 @@ def copy_live_models(app: Sphinx, exc: Exception | None) -> None:
     """Copy each live model's weights to ``_static/models/<name>/model.safetensors``."""
     if exc is not None or app.builder.format != "html":
         return
+    from stepbytoken.artifacts import MODEL_FILE
     from stepbytoken.book.live import live_model_files
 
     for name, source in live_model_files().items():
-        target = Path(app.outdir) / "_static" / "models" / name / source.name
+        target = Path(app.outdir) / "_static" / "models" / name / MODEL_FILE
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
 

@@ -73,3 +73,93 @@ def test_the_budget_slider_cuts_the_thought(page, server):
     step = _state(figure)
     assert step["active"] == 1 and step["note"] not in (start["note"], before["note"])
     assert page.problems == []
+
+
+# ------------------------------------------------------------------ the live thinking budget
+
+LIVE_TIMEOUT = 120_000  # ms: loading the weights, then thinking
+
+
+def _think(question: str, budget: int) -> tuple[str, str, int]:
+    from stepbytoken.generation.thinking import think
+    from stepbytoken.recipes.thinking_small import load_thinking_small
+
+    small = load_thinking_small()
+    ((thought, answer),) = think(small.model, small.tokenizer, [question], budget=budget)
+    return thought, answer.text, answer.thought_tokens
+
+
+def _shown(widget) -> dict:
+    out = widget.locator(".sbt-live-output")
+    return {
+        "state": out.get_attribute("data-state"),
+        "budget": int(out.get_attribute("data-budget")),
+        "thought": out.locator(".sbt-lt-thought").inner_text(),
+        "answer": out.locator(".sbt-lt-answer").inner_text().removeprefix("Answers: "),
+    }
+
+
+def _wait_live(page, widget, question: str, budget: int) -> None:
+    page.wait_for_function(
+        "([el, q, b]) => { const out = el.querySelector('.sbt-live-output');"
+        " const s = out.getAttribute('data-state');"
+        " return (s === 'live' && out.getAttribute('data-question') === q"
+        " && out.getAttribute('data-budget') === String(b)) || s === 'error'; }",
+        arg=[widget.element_handle(), question, budget],
+        timeout=LIVE_TIMEOUT,
+    )
+    status = widget.locator(".sbt-live-status").inner_text()
+    assert widget.locator(".sbt-live-output").get_attribute("data-state") == "live", status
+
+
+def test_the_live_budget_starts_from_the_books_thoughts_and_fetches_nothing(
+    page, open_widget
+):
+    fetched = []
+    page.on(
+        "request", lambda r: r.url.endswith(".safetensors") and fetched.append(r.url)
+    )
+    widget, data = open_widget(PATH, "live-thinking", ".sbt-live-output .sbt-lt-answer")
+    first = _shown(widget)
+    assert first["state"] == "default"
+    assert first["budget"] == data["budgets"][data["start"]]
+    assert first["answer"] == data["book"][data["start"]]["answer"]
+    slider = widget.get_by_label("Thinking budget")
+    slider.focus()
+    slider.press("Home")  # no thought at all
+    shown = _shown(widget)
+    assert shown["budget"] == 0 and shown["state"] == "default"
+    assert shown["answer"] == data["book"][0]["answer"] != first["answer"]
+    assert shown["thought"].startswith("(no thought")
+    page.wait_for_timeout(300)
+    assert fetched == []
+    assert page.problems == []
+
+
+def test_the_readers_problem_is_thought_about_in_the_browser_as_in_python(
+    page, open_widget
+):
+    widget, data = open_widget(PATH, "live-thinking", ".sbt-live-output .sbt-lt-answer")
+    question = "What is 405 + 296?"
+    widget.get_by_label("Your problem", exact=True).fill(question)
+    slider = widget.get_by_label("Thinking budget")
+    slider.focus()
+    slider.press("Home")
+    slider.press("ArrowRight")
+    slider.press("ArrowRight")  # the third budget: a thought cut short
+    short = data["budgets"][2]
+    widget.get_by_role("button").click()
+    _wait_live(page, widget, question, short)
+    thought, answer, used = _think(question, short)
+    shown = _shown(widget)
+    assert (shown["thought"], shown["answer"]) == (thought, answer)
+    assert used == short  # cut at the budget
+    slider.focus()
+    slider.press("End")  # moving the slider thinks again, live
+    longest = data["budgets"][-1]
+    _wait_live(page, widget, question, longest)
+    thought, answer, used = _think(question, longest)
+    shown = _shown(widget)
+    assert (shown["thought"], shown["answer"]) == (thought, answer)
+    assert used < longest and answer == "701"  # a finished thought, and the sum
+    assert page.problems == []

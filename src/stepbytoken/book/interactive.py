@@ -55,6 +55,15 @@ WIDGET_REQUIRES: dict[str, tuple[str, ...]] = {
     "side-by-side": ("bpe.js", "gpt.js", "chat.js", "live-panel.js", "live-panel.css"),
     "episode": ("bpe.js", "gpt.js", "chat.js", "live-panel.js", "live-panel.css"),
     "threshold": ("bpe.js", "gpt.js", "chat.js", "live-panel.js", "live-panel.css"),
+    # chapter 17's small thinker, cut at the reader's budget (thinking.js)
+    "live-thinking": (
+        "bpe.js",
+        "gpt.js",
+        "chat.js",
+        "thinking.js",
+        "live-panel.js",
+        "live-panel.css",
+    ),
     "context-window": (
         "bpe.js",
         "gpt.js",
@@ -62,6 +71,8 @@ WIDGET_REQUIRES: dict[str, tuple[str, ...]] = {
         "live-panel.js",
         "live-panel.css",
     ),
+    # chapter 18 times the reference model in the browser, with and without its KV cache
+    "kv-cache": ("bpe.js", "gpt.js"),
 }
 
 

@@ -7,7 +7,8 @@ tokenizer. The site copies each file of :func:`live_model_files` to
 ``_static/models/<file>/model.safetensors`` when it is built; only pages with a live figure
 fetch it, and only when the reader asks for the live model.
 
-Part III's assistants run in the page too (chapters 8, 9, 11 and 13). One of them is not a file
+Part III's assistants run in the page too (chapters 8, 9, 11 and 13), and so does chapter
+17's small thinker. One of them is not a file
 of its own: the ``"base"`` model of chapter 8 is the reference model asked in the chat format,
 whose five new token rows start at the mean row
 (:func:`~stepbytoken.recipes.side_by_side.base_assistant`). Its spec names the reference
@@ -32,6 +33,7 @@ from stepbytoken.recipes.memory import MEMORY_DIR, load_memory
 from stepbytoken.recipes.sft import SFT_DIR, load_sft
 from stepbytoken.recipes.sft_guess import GUESS_DIR, load_sft_guess
 from stepbytoken.recipes.side_by_side import base_assistant
+from stepbytoken.recipes.thinking_small import SMALL_DIR, load_thinking_small
 from stepbytoken.tokenizers import BPETokenizer
 from stepbytoken.world.facts import RELATIONS
 from stepbytoken.world.tools import Toolbox
@@ -54,13 +56,15 @@ class LiveModel(NamedTuple):
     """A model a page can run: the folder of its weights file and the loader that checks it.
 
     ``load()`` returns an object with ``model``, ``tokenizer`` and ``manifest`` (the
-    manifest that records the weights file's SHA-256).
+    manifest that records the weights file's SHA-256). ``file`` is the weights file's name in
+    the folder; the site serves it as ``model.safetensors`` whatever its name.
 
     Introduced in chapter 1.
     """
 
     directory: Path
     load: Callable[[], Any]
+    file: str = MODEL_FILE
 
 
 #: The models a page can run, by name.
@@ -72,6 +76,8 @@ LIVE_MODELS: dict[str, LiveModel] = {
     "memory": LiveModel(MEMORY_DIR, load_memory),
     "agent": LiveModel(AGENT_DIR, load_agent),
     "sft_guess": LiveModel(GUESS_DIR, load_sft_guess),
+    # chapter 17's small thinker, in half precision (gpt.js widens it as PyTorch does)
+    "thinking_small": LiveModel(SMALL_DIR, load_thinking_small, "small.safetensors"),
 }
 
 
@@ -116,7 +122,7 @@ def live_model_spec(name: str = "reference") -> dict[str, Any]:
     live = LIVE_MODELS[name]
     loaded = live.load()
     manifest = loaded.manifest
-    entry = manifest["files"][MODEL_FILE]
+    entry = manifest["files"][live.file]
     stored = manifest["model"]["vocab_size"]  # the rows the weights file holds
     return {
         "name": name,
@@ -171,10 +177,12 @@ def live_model_files() -> dict[str, Path]:
     Examples
     --------
     >>> files = live_model_files()
-    >>> sorted(files), files["reference"].name
-    (['agent', 'dpo', 'memory', 'reference', 'sft', 'sft_guess'], 'model.safetensors')
+    >>> sorted(files)
+    ['agent', 'dpo', 'memory', 'reference', 'sft', 'sft_guess', 'thinking_small']
+    >>> files["reference"].name, files["thinking_small"].name
+    ('model.safetensors', 'small.safetensors')
     """
-    return {m.directory.name: m.directory / MODEL_FILE for m in LIVE_MODELS.values()}
+    return {m.directory.name: m.directory / m.file for m in LIVE_MODELS.values()}
 
 
 def toolbox_data(toolbox: Toolbox) -> dict[str, Any]:

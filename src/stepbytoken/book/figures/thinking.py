@@ -1,7 +1,8 @@
 """Chapter 17's figures: accuracy against thinking budget, against compute, votes, explorer.
 
-Every function takes plain numbers (accuracies as shares from 0 to 1), as the recipe
-:mod:`~stepbytoken.recipes.thinking` stores them in ``results.json``.
+The charts take plain numbers (accuracies as shares from 0 to 1), as the recipe
+:mod:`~stepbytoken.recipes.thinking` stores them in ``results.json``;
+:func:`live_thinking_widget` runs the small thinker in the reader's browser.
 
 Introduced in chapter 17.
 """
@@ -17,11 +18,17 @@ import matplotlib.pyplot as plt
 import plotly.graph_objects as go
 from matplotlib.figure import Figure
 
+from stepbytoken.book.interactive import InteractiveFigure, widget
+from stepbytoken.book.live import shipped_spec
 from stepbytoken.book.plots import PALETTE, plotly_layout
-from stepbytoken.checks import check_floats, check_ints, check_mapping
+from stepbytoken.checks import check_floats, check_int, check_ints, check_mapping
+from stepbytoken.generation.thinking import think
+from stepbytoken.nn.interface import LanguageModel
+from stepbytoken.tokenizers import BPETokenizer
 
 __all__ = [
     "budget_explorer",
+    "live_thinking_widget",
     "plot_budget_curves",
     "plot_compute",
     "plot_votes",
@@ -287,3 +294,75 @@ def budget_explorer(
         )
     )
     return fig
+
+
+def live_thinking_widget(
+    model: LanguageModel,
+    tokenizer: BPETokenizer,
+    question: str,
+    budgets: Sequence[int],
+    *,
+    start: int | None = None,
+    name: str = "thinking_small",
+) -> InteractiveFigure:
+    """A budget slider and the reader's own problem, thought about in the browser.
+
+    The page shows what :func:`~stepbytoken.generation.thinking.think` gives for
+    ``question`` at each budget, computed here; once the reader asks, ``thinking.js`` runs the
+    shipped weights ``name`` on the reader's problem at the slider's budget.
+
+    Parameters
+    ----------
+    model : LanguageModel
+        The thinker whose weights the page loads (checked against them).
+    tokenizer : BPETokenizer
+        Its thinking tokenizer.
+    question : str
+        The problem shown at first.
+    budgets : sequence of int
+        The slider's budgets, in tokens.
+    start : int, optional
+        Index of the budget shown first; the last by default.
+    name : str, default "thinking_small"
+        The shipped weights (:data:`~stepbytoken.book.live.LIVE_MODELS`).
+
+    Returns
+    -------
+    InteractiveFigure
+        A ``live-thinking`` widget.
+
+    Examples
+    --------
+    >>> from stepbytoken.recipes.thinking_small import load_thinking_small
+    >>> small = load_thinking_small()
+    >>> fig = live_thinking_widget(small.model, small.tokenizer, "What is 12 + 34?", [0, 8])
+    >>> 'data-sbt-widget="live-thinking"' in fig.html
+    True
+
+    Introduced in chapter 17.
+    """
+    budgets = check_ints("budgets", budgets, minimum=0)
+    if not budgets:
+        raise ValueError("budgets must hold at least one budget")
+    start = len(budgets) - 1 if start is None else start
+    check_int("start", start, minimum=0, maximum=len(budgets) - 1)
+    spec = shipped_spec(model, tokenizer, name=name)
+    book = []
+    for b in budgets:
+        ((thought, answer),) = think(model, tokenizer, [question], budget=b)
+        book.append(
+            {
+                "thought": thought,
+                "answer": answer.text,
+                "thoughtTokens": answer.thought_tokens,
+            }
+        )
+    data = {
+        "title": "A thinking budget, on a problem of your own",
+        "question": question,
+        "budgets": budgets,
+        "start": start,
+        "spec": spec,
+        "book": book,
+    }
+    return widget("live-thinking", data, label="The small thinker, live in your browser")

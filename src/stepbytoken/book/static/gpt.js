@@ -1,10 +1,10 @@
 /*
- * gpt.js: the book's GPT, run in the reader's browser (chapters 1, 4, 7, 8, 9, 11 and 13).
+ * gpt.js: the book's GPT, run in the reader's browser (chapters 1, 4, 7, 8, 9, 11, 13 and 17).
  *
  * A dependency-free port of the forward pass of stepbytoken.nn.gpt.GPT, reading the shipped
  * model.safetensors (an 8-byte little-endian header length, a JSON header giving each tensor's
- * dtype, shape and data_offsets, then raw little-endian float32 data). It mirrors the Python
- * model block by block: token embedding + positions (learned, sinusoidal or rotary), pre-norm
+ * dtype, shape and data_offsets, then raw little-endian float32 or float16 data; halves are
+ * widened to float32 as they are read). It mirrors the Python model block by block: token embedding + positions (learned, sinusoidal or rotary), pre-norm
  * blocks (LayerNorm with eps 1e-5, or RMSNorm), causal multi-head attention, the MLP with the
  * exact (erf) GELU of nn.GELU() or SwiGLU, a final norm and the (tied) head. Numbers are kept
  * in Float32Array between operations, as PyTorch does, with float64 sums. Every switch of
@@ -164,7 +164,22 @@
     return Promise.resolve(sha256Plain(buffer));
   }
 
-  /* Parse a safetensors file into {name: {shape, data: Float32Array}} (float32 only). */
+  /* A half-precision number (IEEE 754 binary16, its 16 bits as an integer) as a float;
+   * exact: every half is a float32. */
+  function halfToFloat(bits) {
+    var sign = bits & 0x8000 ? -1 : 1;
+    var exponent = (bits >> 10) & 0x1f;
+    var fraction = bits & 0x3ff;
+    if (exponent === 0) return sign * fraction * Math.pow(2, -24); // zero and subnormals
+    if (exponent === 31) return fraction ? NaN : sign * Infinity;
+    return sign * (1 + fraction / 1024) * Math.pow(2, exponent - 15);
+  }
+
+  /* The bytes each dtype gpt.js reads takes per number; F16 is widened to float32 on reading,
+   * as torch's .float() does. */
+  var DTYPE_BYTES = { F32: 4, F16: 2 };
+
+  /* Parse a safetensors file into {name: {shape, data: Float32Array}} (float32 or float16). */
   function parseSafetensors(buffer) {
     if (!(buffer instanceof ArrayBuffer)) {
       throw new TypeError("the weights must be an ArrayBuffer");
@@ -184,21 +199,28 @@
     Object.keys(header).forEach(function (name) {
       if (name === "__metadata__") return;
       var t = header[name];
-      if (t.dtype !== "F32") {
-        throw new Error("tensor " + name + " has dtype " + t.dtype + "; gpt.js reads F32 only");
+      var width = DTYPE_BYTES[t.dtype];
+      if (!width) {
+        throw new Error(
+          "tensor " + name + " has dtype " + t.dtype + "; gpt.js reads F32 and F16 only"
+        );
       }
       var begin = t.data_offsets[0];
       var end = t.data_offsets[1];
       var count = t.shape.reduce(function (a, b) { return a * b; }, 1);
-      if (end - begin !== 4 * count || start + end > buffer.byteLength) {
+      if (end - begin !== width * count || start + end > buffer.byteLength) {
         throw new Error("tensor " + name + " has data_offsets that do not fit its shape");
       }
       var data;
-      if (littleEndian) {
+      var i;
+      if (width === 2) {
+        data = new Float32Array(count);
+        for (i = 0; i < count; i++) data[i] = halfToFloat(view.getUint16(start + begin + 2 * i, true));
+      } else if (littleEndian) {
         data = new Float32Array(buffer.slice(start + begin, start + end));
       } else {
         data = new Float32Array(count);
-        for (var i = 0; i < count; i++) data[i] = view.getFloat32(start + begin + 4 * i, true);
+        for (i = 0; i < count; i++) data[i] = view.getFloat32(start + begin + 4 * i, true);
       }
       tensors[name] = { shape: t.shape, data: data };
     });
