@@ -49,6 +49,7 @@ __all__ = [
     "TIMING_FILE",
     "ArtifactSpec",
     "load_artifact",
+    "load_shipped",
     "load_timing",
     "manifest_bytes",
     "write_artifact",
@@ -401,3 +402,50 @@ def load_artifact(
             raise _malformed(manifest_path, problem, hint) from err
         files[name] = read_checked(directory / name, digest, missing_hint=hint)
     return manifest, files
+
+
+def load_shipped(
+    spec: ArtifactSpec,
+    shipped: Path,
+    shipped_sha256: str,
+    directory: str | PathLike[str] | None = None,
+    manifest_sha256: str | None = None,
+) -> tuple[Path, dict[str, Any], dict[str, bytes]]:
+    """:func:`load_artifact` as a recipe's loader calls it: the package's copy by default.
+
+    Every ``load_*`` function of a recipe takes an optional ``directory`` (a folder the
+    recipe wrote) and ``manifest_sha256``; without them it reads the folder the package ships,
+    ``shipped``, checked against the SHA-256 pinned in code, ``shipped_sha256``.
+
+    Introduced in chapter 1.
+
+    Returns
+    -------
+    directory : Path
+        The folder read.
+    manifest : dict
+        Its checked, parsed manifest.
+    files : dict of str -> bytes
+        Each of ``spec.files`` with its checked bytes.
+
+    Raises
+    ------
+    TypeError, ValueError, FileNotFoundError
+        As :func:`load_artifact`, and for a ``directory`` or ``manifest_sha256`` of the
+        wrong kind.
+
+    Examples
+    --------
+    >>> spec = ArtifactSpec("demo", 1, ("a.txt",), "python -m stepbytoken demo")
+    >>> load_shipped(spec, Path("/nowhere"), "0" * 64, manifest_sha256="abc")
+    Traceback (most recent call last):
+    ...
+    ValueError: manifest_sha256 must be 64 hex digits, got 'abc'
+    """
+    directory = shipped if directory is None else check_path("directory", directory)
+    expected = check_sha256(
+        "manifest_sha256",
+        shipped_sha256 if manifest_sha256 is None else manifest_sha256,
+    )
+    manifest, files = load_artifact(directory, spec, expected)
+    return directory, manifest, files

@@ -29,12 +29,10 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     write_artifact,
 )
-from stepbytoken.checks import check_path
 from stepbytoken.evaluation import compare_variants
 from stepbytoken.nn import GPTConfig
 from stepbytoken.recipes.options import (
@@ -278,14 +276,9 @@ def load_ablation_runs(
             f"config and settings must be the recipe's, {expected_config} and "
             f"{expected_settings}, got {config} and {settings}"
         )
-    directory = (
-        ABLATIONS_DIR if directory is None else check_path("directory", directory)
+    directory, manifest, files = load_shipped(
+        ABLATIONS_SPEC, ABLATIONS_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
-    )
-    manifest, files = load_artifact(directory, ABLATIONS_SPEC, expected)
     if vocab_sha256(vocab) != manifest["data"]["vocab_sha256"]:
         raise ValueError(
             f"vocab is not the vocabulary of the runs in {directory} (words seen at least "

@@ -37,14 +37,13 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_choice, check_int, check_path
+from stepbytoken.checks import check_bool, check_choice, check_int
 from stepbytoken.evaluation.agent import (
     AgentGrade,
     failure_counts,
@@ -397,12 +396,9 @@ def load_agent(
     >>> sorted(agent.manifest["results"]["models"])
     ['agent', 'agent_direct', 'sft']
     """
-    directory = AGENT_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        AGENT_SPEC, AGENT_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, AGENT_SPEC, expected)
     tokenizer = load_sft().tokenizer
     if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:
         raise ValueError(

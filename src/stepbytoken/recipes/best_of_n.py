@@ -29,12 +29,10 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     write_artifact,
 )
-from stepbytoken.checks import check_path
 from stepbytoken.evaluation.best_of_n import best_of_n_curve, sample_replies
 from stepbytoken.evaluation.judge import judge
 from stepbytoken.recipes.options import (
@@ -225,14 +223,9 @@ def load_best_of_n(
     >>> len(records[0]["answers"]) == len(records[0]["proxy"]) == 32
     True
     """
-    directory = (
-        BEST_OF_N_DIR if directory is None else check_path("directory", directory)
+    directory, manifest, files = load_shipped(
+        BEST_OF_N_SPEC, BEST_OF_N_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
-    )
-    manifest, files = load_artifact(directory, BEST_OF_N_SPEC, expected)
     recorded = (manifest["sft_manifest_sha256"], manifest["reward_manifest_sha256"])
     if recorded != (SFT_MANIFEST_SHA256, REWARD_MANIFEST_SHA256):
         raise ValueError(

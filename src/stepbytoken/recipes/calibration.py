@@ -42,15 +42,13 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     write_artifact,
 )
 from stepbytoken.checks import (
     check_choice,
     check_int,
-    check_path,
 )
 from stepbytoken.evaluation.calibration import (
     coverage_accuracy,
@@ -376,14 +374,9 @@ def load_calibration(
     >>> sorted(results["models"]), len(results["models"]["sft"]["known"])
     (['base', 'dpo', 'sft', 'sft_guess'], 240)
     """
-    directory = (
-        CALIBRATION_DIR if directory is None else check_path("directory", directory)
+    directory, manifest, files = load_shipped(
+        CALIBRATION_SPEC, CALIBRATION_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
-    )
-    manifest, files = load_artifact(directory, CALIBRATION_SPEC, expected)
     recorded = (
         manifest["sft_manifest_sha256"],
         manifest["sft_guess_manifest_sha256"],

@@ -41,15 +41,14 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_path
+from stepbytoken.checks import check_bool
 from stepbytoken.evaluation.assistant import grade, summarise
 from stepbytoken.evaluation.best_of_n import sample_replies
 from stepbytoken.evaluation.constitution import (
@@ -449,14 +448,9 @@ def load_constitution(
     >>> tuned.model.training, [p["name"] for p in tuned.manifest["constitution"]]
     (False, ['polite', 'concise', 'follows_instruction', 'honest'])
     """
-    directory = (
-        CONSTITUTION_DIR if directory is None else check_path("directory", directory)
+    directory, manifest, files = load_shipped(
+        CONSTITUTION_SPEC, CONSTITUTION_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
-    )
-    manifest, files = load_artifact(directory, CONSTITUTION_SPEC, expected)
     tokenizer = sft.load_sft().tokenizer
     model = GPT(GPTConfig(**manifest["model"]), seed=0)
     model.load_state_dict(

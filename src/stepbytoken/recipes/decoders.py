@@ -29,14 +29,12 @@ from stepbytoken.artifacts import (
     MANIFEST_FILE,
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     write_artifact,
 )
 from stepbytoken.artifacts import MANIFEST_SHA256 as REFERENCE_SHA256
-from stepbytoken.checks import check_path
 from stepbytoken.evaluation import compare_decoders
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
@@ -207,14 +205,9 @@ def load_decoder_scores(
     >>> scores["greedy"]["distinct-2"].shape
     (12,)
     """
-    directory = (
-        DECODERS_DIR if directory is None else check_path("directory", directory)
+    directory, manifest, files = load_shipped(
+        DECODERS_SPEC, DECODERS_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
-    )
-    manifest, files = load_artifact(directory, DECODERS_SPEC, expected)
     given = {
         "prompts": [list(map(int, p)) for p in prompts],
         "settings": {name: dict(options) for name, options in settings.items()},

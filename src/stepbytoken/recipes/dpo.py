@@ -32,14 +32,13 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_int, check_path
+from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation.assistant import grade, summarise
 from stepbytoken.nn import GPT, GPTConfig
 from stepbytoken.recipes.options import (
@@ -282,12 +281,9 @@ def load_dpo(
     >>> tuned.model.training, tuned.manifest["beta"]
     (False, 0.1)
     """
-    directory = DPO_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        DPO_SPEC, DPO_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, DPO_SPEC, expected)
     tokenizer = load_sft().tokenizer
     model = GPT(GPTConfig(**manifest["model"]), seed=0)
     model.load_state_dict(

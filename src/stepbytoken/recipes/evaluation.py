@@ -35,13 +35,12 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_choice, check_path
+from stepbytoken.checks import check_bool, check_choice
 from stepbytoken.evaluation.best_of_n import sample_replies
 from stepbytoken.evaluation.judge import judge
 from stepbytoken.evaluation.multiple_choice import mc_prompt, score_benchmark
@@ -442,16 +441,13 @@ def load_evaluation(
     ['arena', 'contamination', 'pass_at_k']
     """
     part = check_choice("part", part, PARTS)
-    directory = (
-        EVALUATION_DIR / part
-        if directory is None
-        else check_path("directory", directory)
+    directory, manifest, files = load_shipped(
+        SPECS[part],
+        EVALUATION_DIR / part,
+        MANIFEST_SHA256[part],
+        directory,
+        manifest_sha256,
     )
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256[part] if manifest_sha256 is None else manifest_sha256,
-    )
-    manifest, files = load_artifact(directory, SPECS[part], expected)
     if (
         part == "benchmark"
         and manifest["family_manifest_sha256"] != family.MANIFEST_SHA256

@@ -34,15 +34,14 @@ from stepbytoken.artifacts import (
     ArtifactSpec,
     Reference,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_int, check_path
+from stepbytoken.checks import check_int
 from stepbytoken.evaluation import fact_accuracy
 from stepbytoken.nn import GPT, GPTConfig, count_parameters
 from stepbytoken.recipes.model_widths import tokenizer_sha256
@@ -308,12 +307,9 @@ def load_family(
     >>> list(family), [m.config.n_layer for m in family.values()]
     (['xs', 's', 'm', 'l'], [1, 2, 3, 4])
     """
-    directory = FAMILY_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        FAMILY_SPEC, FAMILY_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, FAMILY_SPEC, expected)
     reference = load_reference()
     if tokenizer_sha256(reference.tokenizer) != manifest["tokenizer_sha256"]:
         raise ValueError(

@@ -39,15 +39,14 @@ from stepbytoken.artifacts import MANIFEST_SHA256 as REFERENCE_MANIFEST_SHA256
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_int, check_path
+from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation.adaptation import measured_training_bytes
 from stepbytoken.evaluation.facts import fact_accuracy
 from stepbytoken.nn.lora import (
@@ -430,12 +429,9 @@ def load_lora(
     >>> [run["name"] for run in shipped.results["runs"]][:2]
     ['full', 'lora-attention-1']
     """
-    directory = LORA_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        LORA_SPEC, LORA_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, LORA_SPEC, expected)
     results = json.loads(files[RESULTS_FILE].decode("utf-8"))
     adapter = parse_weights(files[ADAPTER_FILE], source=directory / ADAPTER_FILE)
     manifest["results"] = {**manifest["results"], **load_timing(directory)}

@@ -35,14 +35,13 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_int, check_path
+from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation.memory import recall
 from stepbytoken.nn import GPT, GPTConfig
 from stepbytoken.recipes.model_widths import tokenizer_sha256
@@ -318,12 +317,9 @@ def load_memory(
     >>> assistant.model.block_size
     128
     """
-    directory = MEMORY_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        MEMORY_SPEC, MEMORY_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, MEMORY_SPEC, expected)
     tokenizer = load_sft().tokenizer
     if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:
         raise ValueError(

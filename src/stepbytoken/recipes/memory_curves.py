@@ -38,12 +38,10 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     write_artifact,
 )
-from stepbytoken.checks import check_path
 from stepbytoken.evaluation.memory import recall
 from stepbytoken.generation.context import STRATEGIES
 from stepbytoken.nn import GPT
@@ -348,12 +346,9 @@ def load_memory_curves(
     >>> sorted(curves), sorted(curves["memory"]["strategies"])
     (['memory', 'sft'], ['sliding window', 'summarise', 'truncate', 'window only'])
     """
-    directory = CURVES_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        CURVES_SPEC, CURVES_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, CURVES_SPEC, expected)
     recorded = (manifest["sft_manifest_sha256"], manifest["memory_manifest_sha256"])
     if recorded != (SFT_MANIFEST_SHA256, MEMORY_MANIFEST_SHA256):
         raise ValueError(

@@ -30,14 +30,12 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_path
 from stepbytoken.nn import GPT, GPTConfig
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
@@ -278,12 +276,9 @@ def load_width_runs(
         raise TypeError(
             f"tokenizer must be a BPETokenizer, got {type(tokenizer).__name__}"
         )
-    directory = WIDTHS_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        WIDTHS_SPEC, WIDTHS_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, WIDTHS_SPEC, expected)
     if tokenizer_sha256(tokenizer) != manifest["data"]["tokenizer_sha256"]:
         raise ValueError(
             f"tokenizer is not the one the models in {directory} were trained with (BPE with "

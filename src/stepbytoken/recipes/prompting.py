@@ -37,14 +37,12 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     write_artifact,
 )
 from stepbytoken.artifacts.reference import MANIFEST_SHA256 as REFERENCE_SHA256
-from stepbytoken.checks import check_path
 from stepbytoken.evaluation.judge import final_answer
 from stepbytoken.evaluation.prompting import (
     ANSWER_TOKENS,
@@ -408,12 +406,9 @@ def load_prompting(
     >>> sorted(results["chain_of_thought"])
     ['direct', 'think']
     """
-    directory = RESULTS_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        RESULTS_SPEC, RESULTS_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, RESULTS_SPEC, expected)
     recorded = (manifest["reference_manifest_sha256"], manifest["sft_manifest_sha256"])
     if recorded != (REFERENCE_SHA256, SFT_SHA256):
         raise ValueError(

@@ -36,13 +36,12 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     write_artifact,
 )
-from stepbytoken.checks import check_instance, check_path
+from stepbytoken.checks import check_instance
 from stepbytoken.evaluation.retrieval import answering_chunks, recall_at_k, right_answer
 from stepbytoken.generation.chat import reply
 from stepbytoken.generation.retrieval import (
@@ -395,12 +394,9 @@ def load_rag(
     >>> sorted(rag["results"]["recall"])
     ['bm25', 'dense', 'raw']
     """
-    directory = RAG_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        RAG_SPEC, RAG_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, RAG_SPEC, expected)
     recorded = (manifest["sft_manifest_sha256"], manifest["reader_manifest_sha256"])
     if recorded != (SFT_MANIFEST_SHA256, READER_MANIFEST_SHA256):
         raise ValueError(

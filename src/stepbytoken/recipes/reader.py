@@ -34,14 +34,13 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_instance, check_int, check_path
+from stepbytoken.checks import check_bool, check_instance, check_int
 from stepbytoken.evaluation.retrieval import answering_chunks, right_answer
 from stepbytoken.generation.chat import reply
 from stepbytoken.nn import GPT, GPTConfig
@@ -382,12 +381,9 @@ def load_reader(
     >>> reader.model.block_size
     128
     """
-    directory = READER_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        READER_SPEC, READER_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, READER_SPEC, expected)
     tokenizer = load_sft().tokenizer
     if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:
         raise ValueError(

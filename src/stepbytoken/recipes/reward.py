@@ -30,14 +30,13 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_int, check_path
+from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation.preferences import (
     PreferencePair,
     encode_pairs,
@@ -290,12 +289,9 @@ def load_reward(
     >>> model.training, manifest["results"]["heldout"]["accuracy"] > 0.5
     (False, True)
     """
-    directory = REWARD_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        REWARD_SPEC, REWARD_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, REWARD_SPEC, expected)
     model = RewardModel(load_sft().model)
     model.load_state_dict(
         parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)

@@ -32,15 +32,14 @@ from stepbytoken.artifacts import MANIFEST_SHA256 as REFERENCE_MANIFEST_SHA256
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_int, check_path
+from stepbytoken.checks import check_bool, check_int
 from stepbytoken.nn import GPT, GPTConfig, count_parameters, grow_vocab
 from stepbytoken.recipes import sft
 from stepbytoken.recipes.model_widths import tokenizer_sha256
@@ -245,12 +244,9 @@ def load_sft_guess(
     >>> guess.model.training, guess.manifest["data"]["unknown"]
     (False, 'guess')
     """
-    directory = GUESS_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        GUESS_SPEC, GUESS_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, GUESS_SPEC, expected)
     tokenizer = chat_tokenizer(load_reference().tokenizer)
     if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:
         raise ValueError(

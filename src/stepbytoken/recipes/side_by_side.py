@@ -39,13 +39,12 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_int, check_path
+from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation.assistant import Graded, grade, summarise
 from stepbytoken.evaluation.best_of_n import sample_replies
 from stepbytoken.evaluation.judge import judge
@@ -349,14 +348,9 @@ def load_side_by_side(
     >>> sorted(answers[0]["answers"]) == sorted(MODELS)
     True
     """
-    directory = (
-        SIDE_BY_SIDE_DIR if directory is None else check_path("directory", directory)
+    directory, manifest, files = load_shipped(
+        SIDE_BY_SIDE_SPEC, SIDE_BY_SIDE_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
-    )
-    manifest, files = load_artifact(directory, SIDE_BY_SIDE_SPEC, expected)
     recorded = (
         manifest["sft_manifest_sha256"],
         manifest["dpo_manifest_sha256"],

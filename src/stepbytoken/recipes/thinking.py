@@ -40,15 +40,14 @@ from stepbytoken.artifacts import MANIFEST_SHA256 as REFERENCE_MANIFEST_SHA256
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_int, check_path
+from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation.thinking import (
     curve_record,
     direct_record,
@@ -444,14 +443,9 @@ def load_thinking(
     >>> models.thinker.training, models.results["budgets"][0]
     (False, 0)
     """
-    directory = (
-        THINKING_DIR if directory is None else check_path("directory", directory)
+    directory, manifest, files = load_shipped(
+        THINKING_SPEC, THINKING_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
-    )
-    manifest, files = load_artifact(directory, THINKING_SPEC, expected)
     reference = load_reference()
     tokenizer = thinking_tokenizer(reference.tokenizer)
     if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:

@@ -34,15 +34,14 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
     load_reference,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_bool, check_int, check_path
+from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation.thinking import curve_record
 from stepbytoken.generation.thinking import thinking_tokenizer
 from stepbytoken.nn import GPT, GPTConfig, count_parameters, grow_vocab
@@ -273,12 +272,9 @@ def load_thinking_small(
     >>> small.model.training, small.manifest["small_member"]
     (False, 's')
     """
-    directory = SMALL_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        SMALL_SPEC, SMALL_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, SMALL_SPEC, expected)
     tokenizer = thinking_tokenizer(load_reference().tokenizer)
     if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:
         raise ValueError(

@@ -40,8 +40,7 @@ import torch.nn.functional as F
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
@@ -51,7 +50,6 @@ from stepbytoken.checks import (
     check_bool,
     check_instance,
     check_int,
-    check_path,
 )
 from stepbytoken.evaluation.zero_shot import every_place_templates, zero_shot_accuracy
 from stepbytoken.nn import count_parameters
@@ -455,12 +453,9 @@ def load_vision(
     >>> vision.vit.config.n_patches, vision.clip.training
     (16, False)
     """
-    directory = VISION_DIR if directory is None else check_path("directory", directory)
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
+    directory, manifest, files = load_shipped(
+        VISION_SPEC, VISION_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    manifest, files = load_artifact(directory, VISION_SPEC, expected)
     vit = ViT(ViTConfig(**manifest["vit"]["config"]))
     vit.load_state_dict(parse_weights(files[VIT_FILE], source=directory / VIT_FILE))
     clip = CLIP(CLIPConfig(**manifest["clip"]["config"]))

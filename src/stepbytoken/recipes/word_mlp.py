@@ -30,8 +30,7 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
@@ -42,7 +41,6 @@ from stepbytoken.checks import (
     check_instance,
     check_int,
     check_ints,
-    check_path,
 )
 from stepbytoken.nn import MLPLanguageModel, count_parameters
 from stepbytoken.recipes.options import (
@@ -359,14 +357,9 @@ def load_word_mlp(
     """
     if not isinstance(vocab, WordVocab):
         raise TypeError(f"vocab must be a WordVocab, got {type(vocab).__name__}")
-    directory = (
-        WORD_MLP_DIR if directory is None else check_path("directory", directory)
+    directory, manifest, files = load_shipped(
+        WORD_MLP_SPEC, WORD_MLP_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
-    )
-    manifest, files = load_artifact(directory, WORD_MLP_SPEC, expected)
     data = manifest["data"]
     if vocab_sha256(vocab) != data["vocab_sha256"]:
         raise ValueError(

@@ -28,14 +28,13 @@ import torch
 from stepbytoken.artifacts import (
     ArtifactSpec,
     check_output_path,
-    check_sha256,
-    load_artifact,
+    load_shipped,
     load_timing,
     parse_weights,
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_path, check_strings
+from stepbytoken.checks import check_strings
 from stepbytoken.nn import WordVectors
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
@@ -207,14 +206,9 @@ def load_word_vectors(
     >>> wv.dim, len(wv.losses)
     (64, 5)
     """
-    directory = (
-        WORD_VECTORS_DIR if directory is None else check_path("directory", directory)
+    directory, manifest, files = load_shipped(
+        WORD_VECTORS_SPEC, WORD_VECTORS_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    expected = check_sha256(
-        "manifest_sha256",
-        MANIFEST_SHA256 if manifest_sha256 is None else manifest_sha256,
-    )
-    manifest, files = load_artifact(directory, WORD_VECTORS_SPEC, expected)
     if (
         text_words is not None
         and _words_sha256(text_words) != manifest["data"]["words_sha256"]
