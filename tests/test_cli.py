@@ -33,6 +33,8 @@ def test_help_lists_every_recipe():
     for recipe in RECIPES:
         assert recipe.NAME in result.stdout
         assert recipe.HELP in " ".join(result.stdout.split())  # help may wrap lines
+        # the longest name still stands apart from its description
+        assert f"  {recipe.NAME}  " in result.stdout, recipe.NAME
 
 
 def test_group_help_lists_its_recipes(capsys):

@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.steps
     3
     """
-    listing = "\n".join(f"  {recipe.NAME:<20}{recipe.HELP}" for recipe in RECIPES)
+    width = max(len(recipe.NAME) for recipe in RECIPES) + 2
+    listing = "\n".join(f"  {recipe.NAME:<{width}}{recipe.HELP}" for recipe in RECIPES)
     parser = argparse.ArgumentParser(
         prog="python -m stepbytoken",
         description="Recipes that rebuild what the package ships.",

@@ -129,6 +129,12 @@ NOT_CALLED: dict[str, str] = {
     "stepbytoken.evaluation.attention_cost.peak_bytes": "calls the function it is given",
     "stepbytoken.recipes.evaluation.evaluate_part": "samples, fine-tunes (minutes); tests/recipes",
     "stepbytoken.recipes.evaluation.run": "samples and fine-tunes (minutes); tests/recipes",
+    "stepbytoken.recipes.diffusion.train_diffusion": (
+        "trains two models (minutes); tests/recipes"
+    ),
+    "stepbytoken.recipes.diffusion.run": "trains two models (minutes); tests/recipes",
+    "stepbytoken.recipes.scaling.train_scaling": "trains the sweep (minutes); tests/recipes",
+    "stepbytoken.recipes.scaling.run": "trains the sweep (minutes); tests/recipes",
 }
 #: Outcomes of every call that is neither clear nor sane, one JSON list a line, if
 #: SBT_BADINPUT_LOG names a file (for reports); of every call if SBT_BADINPUT_LOG_ALL is set

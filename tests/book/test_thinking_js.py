@@ -73,7 +73,9 @@ def test_the_browser_thinks_and_answers_as_python_does():
     for (question, budget), js in zip(calls, got, strict=True):
         assert "ok" in js, js
         js = js["ok"]
-        ((thought, answer),) = think(small.model, small.tokenizer, [question], budget=budget)
+        ((thought, answer),) = think(
+            small.model, small.tokenizer, [question], budget=budget
+        )
         assert js["thought"] == thought, (question, budget)
         assert js["answer"] == answer.text, (question, budget)
         assert js["thoughtTokens"] == answer.thought_tokens <= budget

@@ -85,7 +85,9 @@ def _think(question: str, budget: int) -> tuple[str, str, int]:
     from stepbytoken.recipes.thinking_small import load_thinking_small
 
     small = load_thinking_small()
-    ((thought, answer),) = think(small.model, small.tokenizer, [question], budget=budget)
+    ((thought, answer),) = think(
+        small.model, small.tokenizer, [question], budget=budget
+    )
     return thought, answer.text, answer.thought_tokens
 
 
@@ -109,7 +111,9 @@ def _wait_live(page, widget, question: str, budget: int) -> None:
         timeout=LIVE_TIMEOUT,
     )
     status = widget.locator(".sbt-live-status").inner_text()
-    assert widget.locator(".sbt-live-output").get_attribute("data-state") == "live", status
+    assert widget.locator(".sbt-live-output").get_attribute("data-state") == "live", (
+        status
+    )
 
 
 def test_the_live_budget_starts_from_the_books_thoughts_and_fetches_nothing(

@@ -23,9 +23,12 @@ from stepbytoken.recipes import (
     constitution,
     corpus,
     decoders,
+    diffusion,
     dpo,
     evaluation,
     family,
+    grouped_query,
+    induction,
     lora,
     memory,
     memory_curves,
@@ -35,6 +38,8 @@ from stepbytoken.recipes import (
     reader,
     reference,
     reward,
+    sae,
+    scaling,
     sft,
     sft_guess,
     side_by_side,
@@ -116,6 +121,11 @@ RECIPES: tuple[Recipe, ...] = (
     evaluation,
     thinking,
     thinking_small,
+    grouped_query,
+    scaling,
+    induction,
+    sae,
+    diffusion,
 )
 
 #: One-line descriptions of the group commands (the first word of a two-word ``NAME``).

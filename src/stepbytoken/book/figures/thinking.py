@@ -365,4 +365,6 @@ def live_thinking_widget(
         "spec": spec,
         "book": book,
     }
-    return widget("live-thinking", data, label="The small thinker, live in your browser")
+    return widget(
+        "live-thinking", data, label="The small thinker, live in your browser"
+    )

@@ -1,5 +1,5 @@
 /*
- * gpt.js: the book's GPT, run in the reader's browser (chapters 1, 4, 7, 8, 9, 11, 13 and 17).
+ * gpt.js: the book's GPT, run in the reader's browser (chapters 1, 4, 7, 8, 9, 11, 13, 17 and 18).
  *
  * A dependency-free port of the forward pass of stepbytoken.nn.gpt.GPT, reading the shipped
  * model.safetensors (an 8-byte little-endian header length, a JSON header giving each tensor's
