@@ -49,7 +49,7 @@ def test_every_point_spends_its_budget(shipped):
         assert p["tokens"] == p["steps"] * BATCH_SIZE * BLOCK_SIZE
         assert p["compute"] == 6 * p["non_embedding"] * p["tokens"]
         assert p["compute"] == pytest.approx(p["budget"], rel=0.05)
-        assert 40 <= p["steps"] <= 3000
+        assert 40 <= p["steps"] <= 20000
     assert manifest["environment"]["torch"] and manifest["environment"]["stepbytoken"]
     assert manifest["timing"]["wall_s"] > 0
 

@@ -6,9 +6,9 @@ with everything else held fixed. This recipe builds every model the way
 :func:`~stepbytoken.recipes.family.family_config` does (the reference model's
 :data:`~stepbytoken.recipes.reference.MODEL_ARGS` with only the sizes changed, the shipped
 reference tokenizer, its training and validation split, its optimiser settings), and widens
-the grid downwards: nine shapes from 1.9 thousand to 336 thousand non-embedding parameters
-(three of them the shapes of the family's ``xs``, ``s`` and ``m``), a context of 32 tokens
-instead of 128 so that the whole sweep fits in about a quarter of an hour on one CPU thread.
+the grid both ways: ten shapes from 1.9 thousand to 793 thousand non-embedding parameters
+(three of them the shapes of the family's ``xs``, ``s`` and ``m``), with a context of 32
+tokens instead of 128 so that the whole sweep takes about half an hour of one CPU thread.
 
 The grid is laid out the way Hoffmann et al. (2022) lay out their "IsoFLOP profiles": for each
 compute budget ``C`` in :data:`BUDGETS` and each shape of ``N`` non-embedding parameters, the
@@ -17,10 +17,11 @@ model trains on ``D = C / (6 N)`` tokens (rounded to whole steps of
 more than :data:`MAX_STEPS` steps are left out. Each point records its held-out loss, measured
 on the same 1,024 validation windows for every point.
 
-The points are independent, so ``--workers N`` trains them in N processes (one thread each);
-every point starts from its own seeds, so the results are the same bytes whatever the number
-of workers. The package ships them in ``data/scaling/``: ``points.json`` and
-``manifest.json`` (the grid, seeds, settings and versions), with ``timing.json`` (wall time).
+The points are independent, so ``--workers N`` trains them in N processes (one thread each,
+the longest points first); every point starts from its own seeds, so the results are the
+same bytes whatever the number of workers. The package ships them in ``data/scaling/``:
+``points.json`` and ``manifest.json`` (the grid, seeds, settings and versions), with
+``timing.json`` (wall time).
 
 Introduced in chapter 19.
 """
@@ -86,7 +87,7 @@ __all__ = [
 
 #: The command's words after ``python -m stepbytoken``, and its one-line description.
 NAME = "train scaling"
-HELP = "sweep 27 small models over size and data for chapter 19 (minutes on a CPU)"
+HELP = "sweep 47 small models over size and data for chapter 19 (minutes on a CPU)"
 
 #: Where the recipe writes by default, relative to the current folder.
 DEFAULT_OUT = DEFAULT_OUT_ROOT / "scaling"
@@ -95,7 +96,7 @@ DEFAULT_OUT = DEFAULT_OUT_ROOT / "scaling"
 SCALING_DIR = Path(__file__).resolve().parent.parent / "data" / "scaling"
 
 #: SHA-256 of the shipped ``manifest.json`` (which holds the SHA-256 of ``points.json``).
-MANIFEST_SHA256 = "ba5da6844c9f0fe9a0cdf4e9f6008e9d5a9c3f1519e2519eeba431f470f1d472"
+MANIFEST_SHA256 = "77c912646199b7696f26a24454a0f2fb2cdf6db004989bd38a0dac88dd07dfda"
 
 POINTS_FILE = "points.json"
 
@@ -117,15 +118,16 @@ SIZES: dict[str, dict[str, int]] = {
     "L2-d64": {"n_layer": 2, "n_head": 2, "d_model": 64},
     "L3-d64": {"n_layer": 3, "n_head": 4, "d_model": 64},
     "L3-d96": {"n_layer": 3, "n_head": 4, "d_model": 96},
+    "L4-d128": {"n_layer": 4, "n_head": 4, "d_model": 128},
 }
 
 #: Compute budgets in FLOPs, counted as ``C = 6 N D`` with N the non-embedding parameters.
-BUDGETS: tuple[float, ...] = (3e9, 1e10, 3e10, 1e11, 3e11)
+BUDGETS: tuple[float, ...] = (3e9, 1e10, 3e10, 1e11, 3e11, 1e12, 3e12)
 
 # The recipe's settings: change one, rerun the recipe, pin the new MANIFEST_SHA256.
 BLOCK_SIZE = 32  # tokens per window (the reference model reads 128)
 BATCH_SIZE = TRAIN_ARGS["batch_size"]  # 16 windows: 512 tokens per step
-MIN_STEPS, MAX_STEPS = 40, 3000  # points outside this range are left out
+MIN_STEPS, MAX_STEPS = 40, 20000  # points outside this range are left out
 EVAL_BATCH_SIZE, EVAL_BATCHES, EVAL_SEED = 64, 16, 1234  # 1,024 held-out windows
 NUM_THREADS = 1
 
@@ -322,12 +324,21 @@ def train_scaling(
                 _report(points[-1], len(points), len(jobs), progress)
         else:
             context = multiprocessing.get_context("spawn")
+            # the longest points first, so that none is left to run alone at the end
+            order = sorted(
+                range(len(jobs)),
+                key=lambda i: -jobs[i][0]["steps"] * _step_cost(jobs[i][0]["size"]),
+            )
+            done: dict[int, dict[str, Any]] = {}
             with context.Pool(
                 workers, initializer=_init_worker, initargs=(train_data, val_data)
             ) as pool:
-                for point in pool.imap(_star, jobs):
-                    points.append(point)
-                    _report(point, len(points), len(jobs), progress)
+                for i, point in pool.imap_unordered(
+                    _star, [(i, jobs[i]) for i in order]
+                ):
+                    done[i] = point
+                    _report(point, len(done), len(jobs), progress)
+            points = [done[i] for i in range(len(jobs))]
     finally:
         torch.set_num_threads(threads)
         _DATA.clear()
@@ -387,8 +398,16 @@ def train_scaling(
     return manifest
 
 
-def _star(job: tuple[dict[str, Any], int]) -> dict[str, Any]:
-    return _train_point(*job)
+def _star(
+    job: tuple[int, tuple[dict[str, Any], int]],
+) -> tuple[int, dict[str, Any]]:
+    return job[0], _train_point(*job[1])
+
+
+def _step_cost(size: str) -> int:
+    """A rough cost of one training step of ``size``, for ordering the work."""
+    shape = SIZES[size]
+    return 2000 + shape["n_layer"] * shape["d_model"] ** 2
 
 
 def _report(point: dict[str, Any], done: int, total: int, progress: bool) -> None:
@@ -423,7 +442,7 @@ def load_scaling(
     --------
     >>> points, manifest = load_scaling()
     >>> len(points) == manifest["grid"]["points"], manifest["grid"]["max_steps"]
-    (True, 3000)
+    (True, 20000)
     """
     directory, manifest, files = load_shipped(
         SCALING_SPEC, SCALING_DIR, MANIFEST_SHA256, directory, manifest_sha256
