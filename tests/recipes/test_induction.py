@@ -28,7 +28,7 @@ def test_the_shipped_manifest_is_pinned():
     assert file_sha256(INDUCTION_DIR / MANIFEST_FILE) == induction.MANIFEST_SHA256
 
 
-def test_the_shipped_scores_match_the_model_and_show_a_previous_token_head(shipped):
+def test_the_shipped_scores_match_the_model_and_show_an_induction_circuit(shipped):
     idx = probe_lists(shipped.tokenizer)
     scores = attention_scores(shipped.model, idx)
     first, second = repeat_losses(shipped.model, idx)
@@ -42,10 +42,13 @@ def test_the_shipped_scores_match_the_model_and_show_a_previous_token_head(shipp
     assert first == pytest.approx(recorded["loss_first"][-1], abs=1e-3)
     assert second == pytest.approx(recorded["loss_second"][-1], abs=1e-3)
     assert recorded["steps"][-1] == shipped.manifest["results"]["steps"]
-    # the first half of an induction circuit formed: a previous-token head in layer 0
+    # the circuit formed: a previous-token head in layer 0, an induction head in layer 1,
+    # and the repeat became far easier than the first half
     assert max(recorded["previous_token"][-1][0]) > 2 * max(
         recorded["previous_token"][0][0]
     )
+    assert float(scores.prefix_matching[1].max()) > 0.3  # even attention: about 0.03
+    assert second < 0.2 * first
 
 
 def test_repeat_documents_repeat_their_words():

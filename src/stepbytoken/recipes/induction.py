@@ -7,15 +7,18 @@ the family's ``"s"`` member (2 layers of 2 heads) from scratch with the family's
 reference model's training data plus :data:`REPEAT_SHARE` times as many tokens of the
 world's *pattern documents*: random lines of words written two or three times, which only a
 model that reads back can predict (the reference corpus holds a few hundred). Every
-:data:`EVAL_EVERY` steps it records, on a fixed test set of random pattern-word lists written
-twice, drawn with a seed of their own, every head's previous-token, prefix-matching and
-copying scores (:mod:`~stepbytoken.evaluation.induction`) and the loss on the first and the
-second half of the lists.
+:data:`EVAL_EVERY` steps (about 160 times in all over a longer run) it records, on a fixed
+test set of lines of random pattern words written twice (:func:`probe_lists`), drawn with a
+seed of their own, every head's previous-token, prefix-matching and copying scores
+(:mod:`~stepbytoken.evaluation.induction`) and the loss on the first and the second half of
+the lists.
 
 The package ships the result in ``data/induction/``: ``model.safetensors`` (the model at the
 end), ``scores.json`` (the scores over training) and ``manifest.json``, with
 ``timing.json``. :func:`load_induction` checks the files against :data:`MANIFEST_SHA256`.
-Deterministic on the CPU (one thread).
+Deterministic on the CPU (one thread), where the default run takes a few minutes;
+``--device cuda`` trains on a GPU under bfloat16 autocast (the scores are still measured on
+the CPU, in float32).
 
 Introduced in chapter 20.
 """
@@ -23,6 +26,7 @@ Introduced in chapter 20.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import json
 import platform
@@ -58,8 +62,10 @@ from stepbytoken.recipes.family import family_config
 from stepbytoken.recipes.model_widths import tokenizer_sha256
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
+    add_device_argument,
     add_output_arguments,
     add_steps_argument,
+    autocast_dtype,
     output_path,
     report_manifest,
     stages,
@@ -103,7 +109,7 @@ DEFAULT_OUT = DEFAULT_OUT_ROOT / "induction"
 INDUCTION_DIR = Path(__file__).resolve().parent.parent / "data" / "induction"
 
 #: SHA-256 of the shipped ``manifest.json`` (which holds the SHA-256 of the other files).
-MANIFEST_SHA256 = "31a4def38794bb0860b862a134cf2c67ba959b9daab01a5426c2b8b037a011f9"
+MANIFEST_SHA256 = "8614aee80d2b5b00c60d4d809976651900962de2e42bd6665e7140389a187c08"
 
 MODEL_FILE = "model.safetensors"
 SCORES_FILE = "scores.json"
@@ -118,12 +124,12 @@ INDUCTION_SPEC = ArtifactSpec(
 
 # The recipe's settings: change one, rerun the recipe, and pin the new MANIFEST_SHA256.
 MEMBER = "s"  # 2 layers, 2 heads, width 64
-STEPS = 1500
+STEPS = 6000
 EVAL_EVERY = 25
 DATA_SEED = 0  # the repeat documents
 TEST_SEED = 1  # the test sequences
 TEST_SEQUENCES = 16
-TEST_LENGTH = 32  # tokens in one half
+TEST_WORDS = 20  # words in one line of a test list (a half is the line and its "\n")
 REPEAT_SHARE = 4.0  # tokens of repeat documents per token of text
 TRAIN_BLOCK = 64  # tokens per training window (the model reads up to 128)
 BATCH_SIZE = 32  # windows per step: 2,048 tokens, as the family's 16 x 128
@@ -209,18 +215,37 @@ def repeat_documents(
     return torch.cat(parts)[:n_tokens]
 
 
-def probe_lists(tokenizer: BPETokenizer) -> Tensor:
-    """The fixed test set: :data:`TEST_SEQUENCES` random pattern-word lists written twice.
+def probe_lists(
+    tokenizer: BPETokenizer, words: int = TEST_WORDS, *, line_break: bool = True
+) -> Tensor:
+    """The fixed test set: :data:`TEST_SEQUENCES` lines of random pattern words, written twice.
+
+    Each half is ``words`` random single-token pattern words and, with ``line_break``, the
+    line break that ends a line of the world's pattern documents, so the second half repeats
+    the first exactly (:func:`~stepbytoken.evaluation.induction.repeated_tokens`'s layout).
 
     Introduced in chapter 20.
 
     Examples
     --------
-    >>> probe_lists(load_reference().tokenizer).shape
+    >>> tokenizer = load_reference().tokenizer
+    >>> idx = probe_lists(tokenizer)
+    >>> idx.shape, bool((idx[:, 21:] == idx[:, :21]).all())
+    (torch.Size([16, 42]), True)
+    >>> tokenizer.decode([int(idx[0, 20])]) == chr(10)  # each half ends its line
+    True
+    >>> probe_lists(tokenizer, 32, line_break=False).shape
     torch.Size([16, 64])
     """
+    words = check_int("words", words, minimum=2)
+    check_bool("line_break", line_break)
     pool = pattern_token_ids(tokenizer)
-    return repeated_tokens(TEST_SEQUENCES, TEST_LENGTH, pool, seed=TEST_SEED)
+    idx = repeated_tokens(TEST_SEQUENCES, words, pool, seed=TEST_SEED)
+    if not line_break:
+        return idx
+    (newline,) = tokenizer.encode_ordinary("\n")
+    half = torch.cat([idx[:, :words], torch.full((TEST_SEQUENCES, 1), newline)], 1)
+    return torch.cat([half, half], dim=1)
 
 
 def _measure(model: GPT, idx: Tensor) -> dict[str, Any]:
@@ -244,6 +269,7 @@ def train_induction(
     *,
     steps: int | None = None,
     progress: bool = True,
+    device: str = "cpu",
     force: bool = False,
 ) -> dict[str, Any]:
     """Train the ``"s"`` member on text plus repeat documents, recording its heads.
@@ -258,6 +284,8 @@ def train_induction(
         Training steps; None uses :data:`STEPS`.
     progress : bool, default True
         Show progress bars.
+    device : {"cpu", "cuda"}, default "cpu"
+        Where to train; on CUDA the forward passes run under bfloat16 autocast.
     force : bool, default False
         Allow overwriting the shipped artifact inside the installed package.
 
@@ -269,6 +297,14 @@ def train_induction(
     out_dir = check_output_path(out_dir, force=force, what="out_dir")
     steps = STEPS if steps is None else check_int("steps", steps, minimum=1)
     check_bool("progress", progress)
+    autocast = autocast_dtype(device)  # checks the name
+    where = torch.device(device)
+    if where.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            "device 'cuda' was asked for, but torch.cuda.is_available() is False"
+        )
+    # scores every EVAL_EVERY steps, or about 160 times over a longer run
+    every = max(EVAL_EVERY, steps // 160 // EVAL_EVERY * EVAL_EVERY)
     train_args = {
         **TRAIN_ARGS,
         "steps": steps,
@@ -292,21 +328,29 @@ def train_induction(
             train_ids = torch.cat([text_ids, repeats])
             test = probe_lists(tokenizer)
             model = GPT(family_config(MEMBER, tokenizer.vocab_size), seed=MODEL_SEED)
+            model = model.to(where)
 
             def record(step: int, m: torch.nn.Module) -> None:
-                if step % EVAL_EVERY == 0 or step == steps:
+                if step % every == 0 or step == steps:
                     m.eval()
-                    records.append(_measure(model, test))
+                    here = model if where.type == "cpu" else copy.deepcopy(model).cpu()
+                    records.append(_measure(here, test))
                     record_steps.append(step)
                     m.train()
 
             stage("training")
             cpu_start = time.process_time()
             result = train(
-                model, train_ids, val_ids, config, progress=progress, callback=record
+                model,
+                train_ids,
+                val_ids,
+                config,
+                progress=progress,
+                callback=record,
+                autocast_dtype=autocast,
             )
             cpu_s = time.process_time() - cpu_start
-            model.eval()
+            model = model.cpu().eval()
             stage("files")
     finally:
         torch.set_num_threads(threads)
@@ -324,16 +368,24 @@ def train_induction(
             "test": {
                 "seed": TEST_SEED,
                 "sequences": TEST_SEQUENCES,
-                "length": TEST_LENGTH,
+                "words": TEST_WORDS,
+                "line_break": True,
             },
-            "eval_every": EVAL_EVERY,
+            "eval_every": every,
         },
         "tokenizer_sha256": tokenizer_sha256(tokenizer),
         "reference_manifest_sha256": REFERENCE_MANIFEST_SHA256,
         "model": dataclasses.asdict(model.config),
         "model_seed": MODEL_SEED,
         "parameters": count_parameters(model),
-        "training": {**dataclasses.asdict(config), "num_threads": NUM_THREADS},
+        "training": {
+            **dataclasses.asdict(config),
+            "num_threads": NUM_THREADS,
+            "device": where.type,
+            "autocast": None
+            if autocast is None
+            else str(autocast).removeprefix("torch."),
+        },
         "results": {
             "steps": steps,
             "final_train_loss": round(result.final_train_loss, 4),
@@ -354,7 +406,11 @@ def train_induction(
     def write_scores(path: Path) -> None:
         path.write_text(json.dumps(scores, sort_keys=True) + "\n", encoding="utf-8")
 
-    recipe = INDUCTION_SPEC.command + ("" if steps == STEPS else f" --steps {steps}")
+    recipe = (
+        INDUCTION_SPEC.command
+        + ("" if steps == STEPS else f" --steps {steps}")
+        + ("" if where.type == "cpu" else f" --device {where.type}")
+    )
     manifest = write_artifact(
         out_dir,
         INDUCTION_SPEC,
@@ -417,15 +473,18 @@ def load_induction(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--steps``, ``--out`` and ``--force`` to the recipe's parser."""
+    """Add ``--steps``, ``--device``, ``--out`` and ``--force`` to the recipe's parser."""
     add_steps_argument(parser, STEPS)
+    add_device_argument(parser)
     add_output_arguments(parser, DEFAULT_OUT, "folder")
 
 
 def run(args: argparse.Namespace) -> int:
     """Train, write the files, print the final scores and the manifest's SHA-256; exit 0."""
     out = output_path(args)
-    manifest = train_induction(out, steps=args.steps, progress=True, force=args.force)
+    manifest = train_induction(
+        out, steps=args.steps, progress=True, device=args.device, force=args.force
+    )
     results = manifest["results"]
     print(f"wrote {out}")
     print(
