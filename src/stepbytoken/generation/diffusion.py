@@ -171,26 +171,30 @@ def ddim_sample(
     if len(cond) == 0:
         raise ValueError("cond must hold at least one row")
     steps = sampling_steps(n_steps, schedule.n_steps)
+    # the noise comes from a CPU generator whatever the model's device: the same pictures
+    device = next(model.parameters(), torch.empty(0)).device
+    cond = cond.to(device)
     generator = torch.Generator().manual_seed(seed)
-    x = torch.randn((len(cond), *image_shape), generator=generator)
+    x = torch.randn((len(cond), *image_shape), generator=generator).to(device)
     abars = schedule.alpha_bars.float()
     path, predictions = [x], []
     for i, t in enumerate(steps):
         abar = abars[t]
         abar_prev = abars[steps[i + 1]] if i + 1 < len(steps) else torch.tensor(1.0)
-        eps = guided_noise(model, x, torch.full((len(x),), t), cond, guidance_scale)
+        t_batch = torch.full((len(x),), t, device=device)
+        eps = guided_noise(model, x, t_batch, cond, guidance_scale)
         x0 = ((x - (1 - abar).sqrt() * eps) / abar.sqrt()).clamp(-1, 1)
         eps = (x - abar.sqrt() * x0) / (1 - abar).sqrt()  # the noise that x0 implies
         # eq. 16: sigma = eta sqrt((1 - abar') / (1 - abar)) sqrt(1 - abar / abar')
         sigma = eta * ((1 - abar_prev) / (1 - abar) * (1 - abar / abar_prev)).sqrt()
         x = abar_prev.sqrt() * x0 + (1 - abar_prev - sigma**2).clamp(min=0).sqrt() * eps
         if eta and i + 1 < len(steps):
-            x = x + sigma * torch.randn(x.shape, generator=generator)
+            x = x + sigma * torch.randn(x.shape, generator=generator).to(device)
         path.append(x)
         predictions.append(x0)
     return Sample(
-        images=((x + 1) / 2).clamp(0, 1),
+        images=((x + 1) / 2).clamp(0, 1).cpu(),
         steps=steps,
-        path=torch.stack(path) if keep_path else None,
-        predictions=torch.stack(predictions) if keep_path else None,
+        path=torch.stack(path).cpu() if keep_path else None,
+        predictions=torch.stack(predictions).cpu() if keep_path else None,
     )

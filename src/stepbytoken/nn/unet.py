@@ -45,7 +45,9 @@ def timestep_embedding(t: Tensor, dim: int, max_period: float = 10_000.0) -> Ten
     if dim % 2:
         raise ValueError(f"dim must be even, got {dim}")
     half = dim // 2
-    freqs = torch.exp(-math.log(max_period) * torch.arange(half) / half)  # (half,)
+    freqs = torch.exp(
+        -math.log(max_period) * torch.arange(half, device=t.device) / half
+    )  # (half,)
     angles = t.float()[:, None] * freqs[None, :]  # (B, half)
     return torch.cat([torch.cos(angles), torch.sin(angles)], dim=1)
 

@@ -119,7 +119,8 @@ def q_sample(x0: Tensor, t: Tensor, noise: Tensor, schedule: NoiseSchedule) -> T
             f"noise must have the shape of x0 {tuple(x0.shape)}, got {tuple(noise.shape)}"
         )
     _check_steps(t, schedule, len(x0))
-    abar = schedule.alpha_bars[t].to(x0.dtype).view(-1, *([1] * (x0.dim() - 1)))
+    abar = schedule.alpha_bars[t.cpu()].to(device=x0.device, dtype=x0.dtype)
+    abar = abar.view(-1, *([1] * (x0.dim() - 1)))
     return abar.sqrt() * x0 + (1 - abar).sqrt() * noise
 
 
@@ -139,7 +140,7 @@ def drop_condition(
     check_tensor("cond", cond, dims=2, integer=False)
     p_uncond = check_float("p_uncond", p_uncond, minimum=0.0, maximum=1.0)
     keep = torch.rand(len(cond), generator=generator) >= p_uncond  # (B,)
-    return cond * keep[:, None].to(cond.dtype)
+    return cond * keep[:, None].to(device=cond.device, dtype=cond.dtype)
 
 
 def diffusion_loss(
@@ -170,6 +171,7 @@ def diffusion_loss(
     check_instance("schedule", schedule, NoiseSchedule)
     if len(x0) == 0:
         raise ValueError("x0 must hold at least one picture")
-    t = torch.randint(schedule.n_steps, (len(x0),), generator=generator)
-    noise = torch.randn(x0.shape, generator=generator)
+    # drawn on the generator's device (the CPU), then moved to the pictures'
+    t = torch.randint(schedule.n_steps, (len(x0),), generator=generator).to(x0.device)
+    noise = torch.randn(x0.shape, generator=generator).to(x0.device)
     return F.mse_loss(model(q_sample(x0, t, noise, schedule), t, cond), noise)
