@@ -97,3 +97,11 @@ def test_the_recipe_runs_and_writes_a_loadable_artifact(tmp_path, monkeypatch):
     )
     assert loaded.unet.config.channels == tuple(manifest["unet"]["config"]["channels"])
     load_artifact(tmp_path, DIFFUSION_SPEC, file_sha256(tmp_path / MANIFEST_FILE))
+
+
+def test_a_device_that_is_not_there_is_refused_clearly(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"torch.cuda.is_available\(\) is False"):
+        diffusion.train_diffusion(tmp_path, steps=2, progress=False, device="cuda")
+    with pytest.raises(ValueError, match="device must be 'cpu' or 'cuda'"):
+        diffusion.train_diffusion(tmp_path, steps=2, progress=False, device="tpu")

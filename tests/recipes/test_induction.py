@@ -78,3 +78,24 @@ def test_bad_arguments_are_refused(tmp_path):
         train_induction(tmp_path, steps=0)
     with pytest.raises(TypeError):
         repeat_documents("tokenizer", 10)
+
+
+def test_a_device_that_is_not_there_is_refused_clearly(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"torch.cuda.is_available\(\) is False"):
+        train_induction(tmp_path, steps=2, progress=False, device="cuda")
+    with pytest.raises(ValueError, match="device must be 'cpu' or 'cuda'"):
+        train_induction(tmp_path, steps=2, progress=False, device="tpu")
+
+
+def test_the_probe_lists_follow_the_pattern_documents(shipped):
+    tokenizer = shipped.tokenizer
+    idx = probe_lists(tokenizer)
+    (newline,) = tokenizer.encode_ordinary("\n")
+    half = idx.shape[1] // 2
+    assert torch.equal(idx[:, :half], idx[:, half:])
+    assert (idx[:, half - 1] == newline).all() and (idx[:, : half - 1] != newline).all()
+    plain = probe_lists(tokenizer, 20, line_break=False)
+    assert torch.equal(plain, idx[:, : half - 1].repeat(1, 2))
+    with pytest.raises(ValueError, match="words"):
+        probe_lists(tokenizer, 1)

@@ -69,6 +69,7 @@ from stepbytoken.recipes.options import (
     stages,
 )
 from stepbytoken.recipes.vision import Vision, load_vision
+from stepbytoken.training import process_group
 from stepbytoken.training.diffusion import (
     NoiseSchedule,
     diffusion_loss,
@@ -292,16 +293,14 @@ def train_diffusion(
     )
     check_bool("progress", progress)
     autocast_dtype(device)  # checks the name
-    where = torch.device(device)
-    if where.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            "device 'cuda' was asked for, but torch.cuda.is_available() is False"
-        )
     out_dir.mkdir(parents=True, exist_ok=True)
     threads = torch.get_num_threads()
     torch.set_num_threads(NUM_THREADS)
     try:
-        with stages(NAME, STAGES, enabled=progress) as stage:
+        with (
+            process_group(device) as where,  # checks that the device is there
+            stages(NAME, STAGES, enabled=progress) as stage,
+        ):
             stage("data")
             vision = load_vision()
             specs = list(combination_split(SPLIT_SEED).train)

@@ -51,6 +51,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     autocast_dtype,
+    device_settings,
     output_path,
     report_manifest,
     stages,
@@ -239,10 +240,7 @@ def train_family(
                 "training": {
                     **dataclasses.asdict(train_config),
                     "num_threads": NUM_THREADS,
-                    "device": where.type,
-                    "autocast": None
-                    if autocast is None
-                    else str(autocast).removeprefix("torch."),
+                    **device_settings(where),
                 },
                 "environment": {
                     "torch": torch.__version__,

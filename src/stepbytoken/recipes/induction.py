@@ -66,6 +66,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     autocast_dtype,
+    device_settings,
     output_path,
     report_manifest,
     stages,
@@ -77,7 +78,7 @@ from stepbytoken.recipes.reference import (
     reference_token_ids,
 )
 from stepbytoken.tokenizers import BPETokenizer
-from stepbytoken.training import TrainConfig, train
+from stepbytoken.training import TrainConfig, process_group, train
 from stepbytoken.world import DOC_SEPARATOR
 from stepbytoken.world.patterns import PATTERN_WORDS, pattern_document
 
@@ -298,11 +299,6 @@ def train_induction(
     steps = STEPS if steps is None else check_int("steps", steps, minimum=1)
     check_bool("progress", progress)
     autocast = autocast_dtype(device)  # checks the name
-    where = torch.device(device)
-    if where.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            "device 'cuda' was asked for, but torch.cuda.is_available() is False"
-        )
     # scores every EVAL_EVERY steps, or about 160 times over a longer run
     every = max(EVAL_EVERY, steps // 160 // EVAL_EVERY * EVAL_EVERY)
     train_args = {
@@ -319,7 +315,10 @@ def train_induction(
     records: list[dict[str, Any]] = []
     record_steps: list[int] = []
     try:
-        with stages(NAME, STAGES, enabled=progress) as stage:
+        with (
+            process_group(device) as where,  # checks that the device is there
+            stages(NAME, STAGES, enabled=progress) as stage,
+        ):
             out_dir.mkdir(parents=True, exist_ok=True)
             stage("data")
             tokenizer = load_reference().tokenizer
@@ -381,10 +380,7 @@ def train_induction(
         "training": {
             **dataclasses.asdict(config),
             "num_threads": NUM_THREADS,
-            "device": where.type,
-            "autocast": None
-            if autocast is None
-            else str(autocast).removeprefix("torch."),
+            **device_settings(where),
         },
         "results": {
             "steps": steps,

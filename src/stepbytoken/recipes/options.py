@@ -37,6 +37,7 @@ __all__ = [
     "add_output_arguments",
     "add_steps_argument",
     "autocast_dtype",
+    "device_settings",
     "output_path",
     "report_manifest",
     "stages",
@@ -189,6 +190,23 @@ def autocast_dtype(device: str | torch.device) -> torch.dtype | None:
     if kind not in DEVICES:
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
     return torch.bfloat16 if kind == "cuda" else None
+
+
+def device_settings(device: str | torch.device) -> dict[str, str | None]:
+    """What a manifest records of where a recipe trained: ``device`` and ``autocast``.
+
+    Introduced in chapter 20.
+
+    Examples
+    --------
+    >>> device_settings("cpu"), device_settings("cuda")["autocast"]
+    ({'device': 'cpu', 'autocast': None}, 'bfloat16')
+    """
+    autocast = autocast_dtype(device)  # checks the name
+    return {
+        "device": torch.device(device).type,
+        "autocast": None if autocast is None else str(autocast).removeprefix("torch."),
+    }
 
 
 def stages(

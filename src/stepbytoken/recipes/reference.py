@@ -47,6 +47,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     autocast_dtype,
+    device_settings,
     output_path,
     stages,
 )
@@ -357,11 +358,8 @@ def train_reference(
             "training": {
                 **dataclasses.asdict(train_config),
                 "num_threads": NUM_THREADS,
-                "device": where.type,
                 "processes": processes,
-                "autocast": None
-                if autocast is None
-                else str(autocast).removeprefix("torch."),
+                **device_settings(where),
             },
             "results": {
                 "steps": train_config.steps,
