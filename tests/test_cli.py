@@ -114,3 +114,13 @@ def test_help_says_where_a_recipe_writes(capsys):
         # help wraps lines, even at hyphens
         out = "".join(capsys.readouterr().out.split())
         assert "(default:./stepbytoken-artifacts/" in out and "--force" in out
+
+
+def test_the_command_line_does_not_load_the_retrieval_library():
+    """bm25s loads JAX where JAX is installed, and JAX takes most of a GPU's memory as it
+    starts: a training recipe on a GPU must not import it."""
+    probe = "import sys, stepbytoken.cli; print(sorted({'bm25s', 'jax'} & set(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import bm25s
 import numpy as np
 import torch
 from torch import Tensor
@@ -165,6 +164,10 @@ class BM25Retriever(Retriever):
         self.chunks = _check_chunks(chunks)
         self.k1 = check_float("k1", k1, minimum=0.0)
         self.b = check_float("b", b, minimum=0.0, maximum=1.0)
+        # imported when needed: bm25s loads JAX where it is installed, and JAX takes most
+        # of a GPU's memory as it starts, memory that the training recipes then lack
+        import bm25s
+
         self._index = bm25s.BM25(k1=self.k1, b=self.b)
         self._index.index(
             [search_words(c.text) or [""] for c in self.chunks], show_progress=False
