@@ -59,7 +59,8 @@ def test_the_shipped_adapter_answers_as_recorded(shipped):
     # merged into plain weights, it computes the same logits
     idx = torch.tensor([tokenizer.encode(region.text[:300])[:64]])
     merged = merge_lora(model).eval()
-    torch.testing.assert_close(merged(idx)[0], model(idx)[0], atol=1e-5, rtol=1e-5)
+    # float32 sums in another order: the gap is rounding, about 1e-5 and CPU-dependent
+    torch.testing.assert_close(merged(idx)[0], model(idx)[0], atol=1e-4, rtol=1e-5)
 
 
 def test_the_heldout_text_loss_is_reproduced(shipped):
