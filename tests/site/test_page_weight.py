@@ -8,6 +8,7 @@ have a Plotly figure, as the book's partial bundle; MathJax only with pages that
 
 from __future__ import annotations
 
+import re
 import statistics
 from typing import Any
 
@@ -160,8 +161,13 @@ def test_search_still_works_without_the_search_index_on_every_page(
     tab.locator("#pst-search-dialog input[name=q]").fill("attention")
     tab.keyboard.press("Enter")
     tab.wait_for_url("**/search.html?q=attention*")
-    # the search page reads the whole index first: slow on a busy machine
-    tab.locator("#search-results li a").first.wait_for(timeout=90_000)
-    found = tab.locator("#search-results li a").all_text_contents()
-    context.close()
+    # results arrive one by one (API entries before pages) after the whole index is read,
+    # which takes a while on a busy machine: wait for the chapter's own
+    # (a pattern, not a string: has_text="..." would also match "attention" in API names)
+    chapter = tab.locator("#search-results li a", has_text=re.compile("Attention")).first
+    try:
+        chapter.wait_for(timeout=90_000)
+    finally:
+        found = tab.locator("#search-results li a").all_text_contents()
+        context.close()
     assert any("Attention" in text for text in found), found
