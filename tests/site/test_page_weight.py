@@ -164,7 +164,9 @@ def test_search_still_works_without_the_search_index_on_every_page(
     # results arrive one by one (API entries before pages) after the whole index is read,
     # which takes a while on a busy machine: wait for the chapter's own
     # (a pattern, not a string: has_text="..." would also match "attention" in API names)
-    chapter = tab.locator("#search-results li a", has_text=re.compile("Attention")).first
+    chapter = tab.locator(
+        "#search-results li a", has_text=re.compile("Attention")
+    ).first
     try:
         chapter.wait_for(timeout=90_000)
     finally:
