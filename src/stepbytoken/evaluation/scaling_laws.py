@@ -258,8 +258,10 @@ START_GRID: dict[str, tuple[float, ...]] = {
 }
 
 
-#: How many of the jointly refined starts :func:`fit_parametric` refines again one by one.
-POLISHED = 2
+#: How many of the jointly refined starts :func:`fit_parametric` refines again one by one:
+#: all of the default 16, since the joint run can leave the best basin to a start that has
+#: not converged yet, and which start that is depends on the CPU's rounding.
+POLISHED = 16
 
 
 def fit_parametric(
@@ -333,7 +335,7 @@ def fit_parametric(
     with torch.no_grad():
         values = torch.nan_to_num(objective(theta), nan=math.inf)
     best, value = None, math.inf
-    for index in torch.argsort(values)[:POLISHED].tolist():  # then the best few alone
+    for index in torch.argsort(values)[:POLISHED].tolist():  # then each one alone
         one = theta[index].detach().clone()[None].requires_grad_(True)
         _lbfgs(one, objective, max_iter)
         with torch.no_grad():
