@@ -39,8 +39,9 @@ notebooks = load_ext("notebooks")
 PAGES = sorted(notebooks.CHAPTERS.glob("[0-9][0-9]-*.md"))
 SITE = Path(os.environ.get("SBT_SITE_DIR", ROOT / "_build" / "html"))
 EXECUTED = SITE.parent / "jupyter_execute"
-# glued timings, and exponents fitted to them
-TIMING = re.compile(r"_seconds$|_time_exp_|_timed_|_sampled_")
+# glued values free to differ between builds: timings, exponents fitted to them, and
+# statistics of text sampled from a model trained at build
+FREE = re.compile(r"_seconds$|_time_exp_|_timed_|_sampled_")
 # a glued value shown in e-notation (":.0e") or to one significant digit (":.1g"): with
 # a value under 1e-3, a rounding gap such as "differ by 6e-08"
 ROUGH = re.compile(r"\{glue:text\}`([A-Za-z0-9_]+):(\.[0-9]+[eE]|\.1g)`")
@@ -283,7 +284,7 @@ def pattern_allowing_timings(page: Path, executed: Path) -> re.Pattern[str]:
                 }
             }
             for name, out in glue.items()
-            if TIMING.search(name) or name in rounding
+            if FREE.search(name) or name in rounding
         }
         return notebooks.chapter_notebook(page, executed, {**glue, **timed})
 

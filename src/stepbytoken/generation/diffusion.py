@@ -30,6 +30,7 @@ from stepbytoken.checks import (
     check_int,
     check_tensor,
 )
+from stepbytoken.nn.interface import model_device
 from stepbytoken.training.diffusion import NoiseSchedule
 
 __all__ = ["Sample", "ddim_sample", "guided_noise", "sampling_steps"]
@@ -172,7 +173,7 @@ def ddim_sample(
         raise ValueError("cond must hold at least one row")
     steps = sampling_steps(n_steps, schedule.n_steps)
     # the noise comes from a CPU generator whatever the model's device: the same pictures
-    device = next(model.parameters(), torch.empty(0)).device
+    device = model_device(model)
     cond = cond.to(device)
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn((len(cond), *image_shape), generator=generator).to(device)
