@@ -92,6 +92,9 @@ NOT_CALLED: dict[str, str] = {
     "stepbytoken.text.corpus.build_real_text": "reads the whole standard library (a minute)",
     "stepbytoken.text.corpus.write_real_text": "builds the text from the standard library",
     "stepbytoken.recipes.word_mlp.train_word_mlp": "trains a model (a minute); tests/recipes",
+    "stepbytoken.recipes.word_vectors.train_vectors": (
+        "trains word vectors (8 s here, more on a slower machine); tests/recipes"
+    ),
     "stepbytoken.recipes.model_widths.train_widths": (
         "trains two models and writes them where it is told (seconds); tests/recipes"
     ),
