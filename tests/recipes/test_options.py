@@ -15,6 +15,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     autocast_dtype,
     output_path,
+    recorded_command,
     stages,
 )
 
@@ -76,3 +77,30 @@ def test_stages_refuse_bad_arguments_by_name(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         with stages(*args, **kwargs):
             pass
+
+
+def test_recorded_command_adds_only_what_differs_from_the_defaults():
+    base = "python -m stepbytoken train demo"
+    assert recorded_command(base) == base
+    assert recorded_command(base, steps=10) == base + " --steps 10"
+    assert recorded_command(base, steps=10, default_steps=10) == base
+    assert recorded_command(base, steps=5, default_steps=10) == base + " --steps 5"
+    assert (
+        recorded_command(base, device=torch.device("cuda", 1))
+        == base + " --device cuda"
+    )
+    assert recorded_command(base, device="cpu") == base
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"command": None}, TypeError, "command must be a str"),
+        ({"steps": 0}, ValueError, "steps must be"),
+        ({"steps": 2.5}, TypeError, "steps must be"),
+        ({"device": "tpu"}, ValueError, "device must be 'cpu' or 'cuda', got 'tpu'"),
+    ],
+)
+def test_recorded_command_refuses_bad_arguments_by_name(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        recorded_command(**{"command": "python -m stepbytoken train demo", **kwargs})

@@ -57,6 +57,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
 )
 from stepbytoken.recipes.sft import MANIFEST_SHA256 as SFT_MANIFEST_SHA256
@@ -349,7 +350,7 @@ def train_agent(
         },
     }
     timing = {"training_cpu_s": round(cpu_s, 1)}
-    recipe = AGENT_SPEC.command + ("" if steps is None else f" --steps {steps}")
+    recipe = recorded_command(AGENT_SPEC.command, steps=steps)
     manifest = write_artifact(
         out_dir,
         AGENT_SPEC,

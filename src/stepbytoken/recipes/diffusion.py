@@ -65,6 +65,7 @@ from stepbytoken.recipes.options import (
     add_steps_argument,
     autocast_dtype,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -376,10 +377,11 @@ def train_diffusion(
         "dit_time_s": times["DiT"],
         "sampling_time_s": sampling_s,
     }
-    recipe = (
-        DIFFUSION_SPEC.command
-        + ("" if steps == TRAIN_ARGS["steps"] else f" --steps {steps}")
-        + ("" if where.type == "cpu" else f" --device {where.type}")
+    recipe = recorded_command(
+        DIFFUSION_SPEC.command,
+        steps=steps,
+        default_steps=TRAIN_ARGS["steps"],
+        device=where,
     )
 
     def half(model: nn.Module) -> dict[str, Tensor]:

@@ -46,6 +46,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -245,7 +246,7 @@ def train_dpo_model(
         "training_time_s": round(result.elapsed_s, 1),
         "training_cpu_s": round(cpu_s, 1),
     }
-    recipe = DPO_SPEC.command + ("" if steps is None else f" --steps {steps}")
+    recipe = recorded_command(DPO_SPEC.command, steps=steps)
     if eval_per_kind is not None:
         recipe += f" (eval_per_kind={eval_per_kind})"
     manifest = write_artifact(

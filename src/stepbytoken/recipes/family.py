@@ -53,6 +53,7 @@ from stepbytoken.recipes.options import (
     autocast_dtype,
     device_settings,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -251,11 +252,7 @@ def train_family(
                 f"{name}.safetensors": (lambda path, m=model: save_weights(m, path))
                 for name, model in models.items()
             }
-            recipe = (
-                FAMILY_SPEC.command
-                + ("" if steps is None else f" --steps {steps}")
-                + ("" if where.type == "cpu" else f" --device {where.type}")
-            )
+            recipe = recorded_command(FAMILY_SPEC.command, steps=steps, device=where)
             manifest = write_artifact(
                 out_dir,
                 FAMILY_SPEC,

@@ -45,6 +45,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -200,7 +201,7 @@ def train_grouped_query(
         },
     }
     timing = {"cpu_s": round(cpu_s, 1)}
-    recipe = GROUPED_SPEC.command + ("" if steps is None else f" --steps {steps}")
+    recipe = recorded_command(GROUPED_SPEC.command, steps=steps)
     manifest = write_artifact(
         out_dir,
         GROUPED_SPEC,

@@ -68,6 +68,7 @@ from stepbytoken.recipes.options import (
     autocast_dtype,
     device_settings,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -402,10 +403,8 @@ def train_induction(
     def write_scores(path: Path) -> None:
         path.write_text(json.dumps(scores, sort_keys=True) + "\n", encoding="utf-8")
 
-    recipe = (
-        INDUCTION_SPEC.command
-        + ("" if steps == STEPS else f" --steps {steps}")
-        + ("" if where.type == "cpu" else f" --device {where.type}")
+    recipe = recorded_command(
+        INDUCTION_SPEC.command, steps=steps, default_steps=STEPS, device=where
     )
     manifest = write_artifact(
         out_dir,

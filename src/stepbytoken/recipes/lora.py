@@ -62,6 +62,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -357,7 +358,7 @@ def train_lora(
     }
     timing["recipe_time_s"] = round(time.perf_counter() - start, 1)
     text = json.dumps(results, indent=1, sort_keys=True) + "\n"
-    recipe = LORA_SPEC.command + ("" if steps == STEPS else f" --steps {steps}")
+    recipe = recorded_command(LORA_SPEC.command, steps=steps, default_steps=STEPS)
     if runs != RUNS:
         recipe += f" (runs {[run_name(*r) for r in runs]}, from Python)"
     manifest = write_artifact(

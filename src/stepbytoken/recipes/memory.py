@@ -50,6 +50,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
 )
 from stepbytoken.recipes.sft import MANIFEST_SHA256 as SFT_MANIFEST_SHA256
@@ -271,7 +272,7 @@ def train_memory(
         "training_time_s": round(result.elapsed_s, 1),
         "training_cpu_s": round(cpu_s, 1),
     }
-    recipe = MEMORY_SPEC.command + ("" if steps is None else f" --steps {steps}")
+    recipe = recorded_command(MEMORY_SPEC.command, steps=steps)
     manifest = write_artifact(
         out_dir,
         MEMORY_SPEC,

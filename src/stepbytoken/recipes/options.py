@@ -39,6 +39,7 @@ __all__ = [
     "autocast_dtype",
     "device_settings",
     "output_path",
+    "recorded_command",
     "report_manifest",
     "stages",
 ]
@@ -207,6 +208,35 @@ def device_settings(device: str | torch.device) -> dict[str, str | None]:
         "device": torch.device(device).type,
         "autocast": None if autocast is None else str(autocast).removeprefix("torch."),
     }
+
+
+def recorded_command(
+    command: str,
+    *,
+    steps: int | None = None,
+    default_steps: int | None = None,
+    device: str | torch.device = "cpu",
+) -> str:
+    """The command a manifest records: the recipe's own, plus the options it ran with.
+
+    ``--steps`` is added when ``steps`` is given and differs from ``default_steps``;
+    ``--device`` when the device is not the CPU.
+
+    Introduced in chapter 6.
+
+    Examples
+    --------
+    >>> recorded_command("python -m stepbytoken train sae", steps=300, default_steps=300)
+    'python -m stepbytoken train sae'
+    >>> recorded_command("python -m stepbytoken train sae", steps=50, device="cuda")
+    'python -m stepbytoken train sae --steps 50 --device cuda'
+    """
+    check_str("command", command)
+    if steps is not None:
+        check_int("steps", steps, minimum=1)
+    kind = device_settings(device)["device"]  # checks the name
+    flags = "" if steps is None or steps == default_steps else f" --steps {steps}"
+    return command + flags + ("" if kind == "cpu" else f" --device {kind}")
 
 
 def stages(

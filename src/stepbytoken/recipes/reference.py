@@ -49,6 +49,7 @@ from stepbytoken.recipes.options import (
     autocast_dtype,
     device_settings,
     output_path,
+    recorded_command,
     stages,
 )
 from stepbytoken.tokenizers import BPETokenizer
@@ -382,7 +383,7 @@ def train_reference(
             MODEL_FILE: lambda path: save_weights(model, path),
             TOKENIZER_FILE: tokenizer.save,
         }
-        recipe = RECIPE_COMMAND + ("" if steps is None else f" --steps {steps}")
+        recipe = recorded_command(RECIPE_COMMAND, steps=steps)
         # not hashed: differs per run
         timing = {"training_time_s": round(result.elapsed_s, 1)}
         # under torchrun, rank 0 writes and the others wait for it

@@ -48,6 +48,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -255,7 +256,7 @@ def train_reward(
         "training_time_s": round(result.elapsed_s, 1),
         "training_cpu_s": round(cpu_s, 1),
     }
-    recipe = REWARD_SPEC.command + ("" if steps is None else f" --steps {steps}")
+    recipe = recorded_command(REWARD_SPEC.command, steps=steps)
     manifest = write_artifact(
         out_dir,
         REWARD_SPEC,

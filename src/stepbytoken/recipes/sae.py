@@ -55,6 +55,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -392,7 +393,7 @@ def train_sae(
     def write_results(path: Path) -> None:
         path.write_text(json.dumps(results, sort_keys=True) + "\n", encoding="utf-8")
 
-    recipe = SAE_SPEC.command + ("" if steps == STEPS else f" --steps {steps}")
+    recipe = recorded_command(SAE_SPEC.command, steps=steps, default_steps=STEPS)
     manifest = write_artifact(
         out_dir,
         SAE_SPEC,

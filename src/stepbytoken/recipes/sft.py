@@ -54,6 +54,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -302,7 +303,7 @@ def train_sft(
         "training_time_s": round(result.elapsed_s, 1),
         "training_cpu_s": round(cpu_s, 1),
     }
-    recipe = SFT_SPEC.command + ("" if steps is None else f" --steps {steps}")
+    recipe = recorded_command(SFT_SPEC.command, steps=steps)
     if eval_per_kind != EVAL_PER_KIND:
         recipe += f" (eval_per_kind={eval_per_kind})"
     manifest = write_artifact(

@@ -48,6 +48,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -203,7 +204,7 @@ def train_sft_guess(
         "training_time_s": round(result.elapsed_s, 1),
         "training_cpu_s": round(cpu_s, 1),
     }
-    recipe = GUESS_SPEC.command + ("" if steps is None else f" --steps {steps}")
+    recipe = recorded_command(GUESS_SPEC.command, steps=steps)
     manifest = write_artifact(
         out_dir,
         GUESS_SPEC,

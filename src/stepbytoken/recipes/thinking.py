@@ -64,6 +64,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -357,7 +358,7 @@ def train_thinking(
             "python": platform.python_version(),
         },
     }
-    recipe = THINKING_SPEC.command + ("" if steps is None else f" --steps {steps}")
+    recipe = recorded_command(THINKING_SPEC.command, steps=steps)
     writers = {
         f"{name}.safetensors": (lambda p, m=m: save_weights(_lora_state(m), p))
         for name, m in trained.items()

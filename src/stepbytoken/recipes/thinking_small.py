@@ -52,6 +52,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -228,7 +229,7 @@ def train_thinking_small(
         "training_time_s": round(training_s, 1),
         "measuring_time_s": round(measuring_s, 1),
     }
-    recipe = SMALL_SPEC.command + ("" if steps == STEPS else f" --steps {steps}")
+    recipe = recorded_command(SMALL_SPEC.command, steps=steps, default_steps=STEPS)
     manifest = write_artifact(
         out_dir,
         SMALL_SPEC,

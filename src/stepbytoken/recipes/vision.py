@@ -60,6 +60,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
     stages,
 )
@@ -409,7 +410,7 @@ def train_vision(
         },
     }
     timing = {"vit_time_s": round(vit_s, 1), "clip_time_s": round(clip_s, 1)}
-    recipe = VISION_SPEC.command + ("" if steps is None else f" --steps {steps}")
+    recipe = recorded_command(VISION_SPEC.command, steps=steps)
     manifest = write_artifact(
         out_dir,
         VISION_SPEC,

@@ -48,6 +48,7 @@ from stepbytoken.recipes.options import (
     add_output_arguments,
     add_steps_argument,
     output_path,
+    recorded_command,
     report_manifest,
 )
 from stepbytoken.text import real_text, split_lines, split_words
@@ -296,7 +297,7 @@ def train_word_mlp(
         "training_time_s": round(result.elapsed_s, 1),
         "training_cpu_s": round(cpu_s, 1),
     }
-    recipe = WORD_MLP_SPEC.command + ("" if steps is None else f" --steps {steps}")
+    recipe = recorded_command(WORD_MLP_SPEC.command, steps=steps)
     manifest = write_artifact(
         out_dir,
         WORD_MLP_SPEC,
