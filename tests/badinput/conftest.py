@@ -10,6 +10,8 @@ import pytest
 TALLY: Counter[str] = Counter()
 #: Callables tried.
 TRIED: set[str] = set()
+#: The slowest calls: (seconds, "callable(parameter = value label)"), the 10 longest kept.
+SLOWEST: list[tuple[float, str]] = []
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +22,11 @@ def tally() -> Counter[str]:
 @pytest.fixture(scope="session")
 def tried() -> set[str]:
     return TRIED
+
+
+@pytest.fixture(scope="session")
+def slowest() -> list[tuple[float, str]]:
+    return SLOWEST
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -40,3 +47,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(
         f"{calls} calls tried on {len(TRIED)} public callables: " + ", ".join(parts)
     )
+    if SLOWEST:  # how close the slowest calls come to the suite's time bound
+        terminalreporter.write_line(
+            "slowest calls: "
+            + "; ".join(f"{name} {seconds:.1f} s" for seconds, name in SLOWEST[:5])
+        )

@@ -59,6 +59,7 @@ import pkgutil
 import random
 import re
 import signal
+import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -944,12 +945,19 @@ def test_the_whole_public_api_is_discovered():
 @pytest.mark.parametrize(
     "target", TARGETS, ids=lambda t: t.name.removeprefix("stepbytoken.")
 )
-def test_bad_input_is_refused_clearly(target, tally, tried):
+def test_bad_input_is_refused_clearly(target, tally, tried, slowest):
     tried.add(target.name)
     bad: list[str] = []
 
     def record(param: inspect.Parameter, label: str, value: object) -> None:
+        start = time.perf_counter()
         outcome, detail = classify(target, param, label, value)
+        short = target.name.removeprefix("stepbytoken.")
+        slowest.append(
+            (time.perf_counter() - start, f"{short}({param.name} = {label})")
+        )
+        slowest.sort(reverse=True)
+        del slowest[10:]
         if LOG is not None and (LOG_ALL or outcome not in ("clear", "sane")):
             print(
                 json.dumps([target.name, param.name, label, outcome, detail[:300]]),

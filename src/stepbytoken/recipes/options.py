@@ -234,6 +234,8 @@ def recorded_command(
     check_str("command", command)
     if steps is not None:
         check_int("steps", steps, minimum=1)
+    if default_steps is not None:
+        check_int("default_steps", default_steps, minimum=1)
     kind = device_settings(device)["device"]  # checks the name
     flags = "" if steps is None or steps == default_steps else f" --steps {steps}"
     return command + flags + ("" if kind == "cpu" else f" --device {kind}")
