@@ -83,63 +83,50 @@ TIME_BOUND = 8.0
 #: from a seed fixed per callable (:func:`draw_seed`): the same values on every machine.
 DRAWN = 4
 
-#: Public callables that are not called, with the reason (they are tested elsewhere).
+#: Public callables that are not called, with the reason (they are tested elsewhere); nor are
+#: the recipe functions that write artifacts (:func:`writes_artifact`).
 NOT_CALLED: dict[str, str] = {
     "stepbytoken.cli.main": "runs a command line (trains, writes files); tests/test_cli.py",
     "stepbytoken.cli.build_parser": "argparse parser factory, no arguments to check",
     "stepbytoken.recipes.reference.run": "trains the reference model for minutes; tests/recipes",
-    "stepbytoken.recipes.reference.train_reference": "trains for minutes; tests/recipes",
     "stepbytoken.recipes.corpus.run": "writes the shipped corpus; tests/recipes",
     "stepbytoken.text.corpus.build_real_text": "reads the whole standard library (a minute)",
     "stepbytoken.text.corpus.write_real_text": "builds the text from the standard library",
-    "stepbytoken.recipes.word_mlp.train_word_mlp": "trains a model (a minute); tests/recipes",
-    "stepbytoken.recipes.word_vectors.train_vectors": (
-        "trains word vectors (8 s here, more on a slower machine); tests/recipes"
-    ),
-    "stepbytoken.recipes.model_widths.train_widths": (
-        "trains two models and writes them where it is told (seconds); tests/recipes"
-    ),
-    "stepbytoken.recipes.sft.train_sft": "fine-tunes for minutes; tests/recipes",
     "stepbytoken.recipes.sft.run": "fine-tunes for minutes; tests/recipes",
-    "stepbytoken.recipes.reward.train_reward": "trains for minutes; tests/recipes",
     "stepbytoken.recipes.reward.run": "trains for minutes; tests/recipes",
-    "stepbytoken.recipes.dpo.train_dpo_model": "trains for minutes; tests/recipes",
     "stepbytoken.recipes.dpo.run": "trains for minutes; tests/recipes",
-    "stepbytoken.recipes.best_of_n.score_best_of_n": "samples for minutes; tests/recipes",
     "stepbytoken.recipes.best_of_n.run": "samples for minutes; tests/recipes",
-    "stepbytoken.recipes.constitution.train_constitution": "trains for minutes; tests/recipes",
     "stepbytoken.recipes.constitution.run": "trains for minutes; tests/recipes",
-    "stepbytoken.recipes.side_by_side.compare_assistants": "answers for minutes; tests/recipes",
     "stepbytoken.recipes.side_by_side.run": "answers for minutes; tests/recipes",
-    "stepbytoken.recipes.memory.train_memory": "fine-tunes for minutes; tests/recipes",
     "stepbytoken.recipes.memory.run": "fine-tunes for minutes; tests/recipes",
-    "stepbytoken.recipes.memory_curves.measure_memory": "measures for minutes; tests/recipes",
     "stepbytoken.recipes.memory_curves.run": "measures for minutes; tests/recipes",
-    "stepbytoken.recipes.reader.train_reader": "fine-tunes for minutes; tests/recipes",
     "stepbytoken.recipes.reader.run": "fine-tunes for minutes; tests/recipes",
-    "stepbytoken.recipes.rag.measure_rag": "measures for minutes; tests/recipes",
     "stepbytoken.recipes.rag.run": "measures for minutes; tests/recipes",
-    "stepbytoken.recipes.agent.train_agent": "fine-tunes for minutes; tests/recipes",
     "stepbytoken.recipes.agent.run": "fine-tunes for minutes; tests/recipes",
-    "stepbytoken.recipes.calibration.measure_calibration": "measures for minutes; tests/recipes",
     "stepbytoken.recipes.calibration.run": "measures for minutes; tests/recipes",
-    "stepbytoken.recipes.sft_guess.train_sft_guess": "fine-tunes for minutes; tests/recipes",
     "stepbytoken.recipes.sft_guess.run": "fine-tunes for minutes; tests/recipes",
-    "stepbytoken.recipes.family.train_family": "trains three models (an hour); tests/recipes",
     "stepbytoken.recipes.family.run": "trains three models (an hour); tests/recipes",
-    "stepbytoken.recipes.prompting.measure_prompting": "measures for minutes; tests/recipes",
     "stepbytoken.recipes.prompting.run": "measures for minutes; tests/recipes",
     "stepbytoken.artifacts.reference.load_reference": "loads the shipped model; tests/artifacts",
     "stepbytoken.evaluation.attention_cost.peak_bytes": "calls the function it is given",
     "stepbytoken.recipes.evaluation.evaluate_part": "samples, fine-tunes (minutes); tests/recipes",
     "stepbytoken.recipes.evaluation.run": "samples and fine-tunes (minutes); tests/recipes",
-    "stepbytoken.recipes.diffusion.train_diffusion": (
-        "trains two models (minutes); tests/recipes"
-    ),
     "stepbytoken.recipes.diffusion.run": "trains two models (minutes); tests/recipes",
-    "stepbytoken.recipes.scaling.train_scaling": "trains the sweep (minutes); tests/recipes",
     "stepbytoken.recipes.scaling.run": "trains the sweep (minutes); tests/recipes",
 }
+
+
+def writes_artifact(name: str, obj: object) -> bool:
+    """A recipe function whose first parameter is ``out_dir``: it trains or measures (seconds
+    to hours) before it writes, so it is not called; tests/recipes/test_arguments.py checks
+    that each refuses bad arguments before starting."""
+    return (
+        name.startswith("stepbytoken.recipes.")
+        and inspect.isfunction(obj)
+        and next(iter(inspect.signature(obj).parameters), None) == "out_dir"
+    )
+
+
 #: Outcomes of every call that is neither clear nor sane, one JSON list a line, if
 #: SBT_BADINPUT_LOG names a file (for reports); of every call if SBT_BADINPUT_LOG_ALL is set
 #: too (two runs on different machines then give the same lines but for the details).
@@ -242,7 +229,11 @@ def _public_objects() -> dict[str, object]:
 def discover() -> list[Target]:
     targets: list[Target] = []
     for name, obj in sorted(_public_objects().items()):
-        if name in NOT_CALLED or any(name.startswith(m + ".") for m in NOT_WALKED):
+        if (
+            name in NOT_CALLED
+            or writes_artifact(name, obj)
+            or any(name.startswith(m + ".") for m in NOT_WALKED)
+        ):
             continue
         if not inspect.isclass(obj):
             if params := _params(obj):

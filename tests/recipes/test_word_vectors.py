@@ -74,18 +74,3 @@ def test_the_recipe_reproduces_the_shipped_files(tmp_path, monkeypatch):
 def test_load_word_vectors_refuses_bad_arguments_by_name(kwargs, error, match):
     with pytest.raises(error, match=match):
         load_word_vectors(**kwargs)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"out_dir": 3}, TypeError, "out_dir must be a str or path, got int"),
-        ({"out_dir": ""}, ValueError, "out_dir must be a non-empty path"),
-        ({"out_dir": "x", "force": "no"}, TypeError, "force must be a bool"),
-    ],
-)
-def test_train_vectors_refuses_bad_arguments_before_training(kwargs, error, match):
-    # The bad-input suite does not call this recipe (a valid path trains for seconds), so
-    # its refusals are checked here.
-    with pytest.raises(error, match=match):
-        train_vectors(**kwargs)

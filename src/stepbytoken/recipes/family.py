@@ -41,7 +41,7 @@ from stepbytoken.artifacts import (
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_int
+from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation import fact_accuracy
 from stepbytoken.nn import GPT, GPTConfig, count_parameters
 from stepbytoken.recipes.model_widths import tokenizer_sha256
@@ -183,6 +183,7 @@ def train_family(
         train_args["warmup_steps"] = min(train_args["warmup_steps"], steps // 10)
         train_args["eval_every"] = min(train_args["eval_every"], steps)
     out_dir = check_output_path(out_dir, force=force, what="out_dir")
+    check_bool("progress", progress)
     train_config = TrainConfig(**train_args)
     members: dict[str, Any] = {}
     models: dict[str, GPT] = {}

@@ -38,7 +38,7 @@ from stepbytoken.artifacts import (
     save_weights,
     write_artifact,
 )
-from stepbytoken.checks import check_int
+from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation import fact_accuracy
 from stepbytoken.nn import GPT, GPTConfig, count_parameters
 from stepbytoken.recipes.options import (
@@ -286,6 +286,7 @@ def train_reference(
         train_args["warmup_steps"] = min(train_args["warmup_steps"], steps // 10)
         train_args["eval_every"] = min(train_args["eval_every"], steps)
     out_dir = check_output_path(out_dir, force=force, what="out_dir")
+    check_bool("progress", progress)
     with (
         process_group(device) as where,
         stages(NAME, STAGES, enabled=progress) as stage,

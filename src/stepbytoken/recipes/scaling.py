@@ -50,7 +50,7 @@ from stepbytoken.artifacts import (
     load_timing,
     write_artifact,
 )
-from stepbytoken.checks import check_float, check_int
+from stepbytoken.checks import check_bool, check_float, check_int
 from stepbytoken.evaluation.scaling import non_embedding_parameters
 from stepbytoken.nn import GPT, GPTConfig, count_parameters
 from stepbytoken.recipes.model_widths import tokenizer_sha256
@@ -309,6 +309,7 @@ def train_scaling(
     grid = scaling_grid(sizes, budgets, min_steps=min_steps)
     workers = check_int("workers", workers, minimum=1)
     out_dir = check_output_path(out_dir, force=force, what="out_dir")
+    check_bool("progress", progress)
     start = time.perf_counter()
     tokenizer = load_reference().tokenizer
     train_data, val_data = reference_token_ids(tokenizer)
