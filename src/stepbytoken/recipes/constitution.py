@@ -44,7 +44,6 @@ from stepbytoken.artifacts import (
     load_reference,
     load_shipped,
     load_timing,
-    parse_weights,
     save_weights,
     write_artifact,
 )
@@ -59,8 +58,9 @@ from stepbytoken.evaluation.constitution import (
     violation_rates,
 )
 from stepbytoken.generation.chat import assistant_turn
-from stepbytoken.nn import GPT, GPTConfig
+from stepbytoken.nn import GPT
 from stepbytoken.recipes import dpo, sft
+from stepbytoken.recipes.model_widths import shipped_gpt
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_output_arguments,
@@ -452,12 +452,9 @@ def load_constitution(
         CONSTITUTION_SPEC, CONSTITUTION_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
     tokenizer = sft.load_sft().tokenizer
-    model = GPT(GPTConfig(**manifest["model"]), seed=0)
-    model.load_state_dict(
-        parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)
-    )
+    model = shipped_gpt(manifest, files[MODEL_FILE], directory / MODEL_FILE)
     manifest["results"] = {**manifest["results"], **load_timing(directory)}
-    return sft.Assistant(model.eval(), tokenizer, manifest)
+    return sft.Assistant(model, tokenizer, manifest)
 
 
 # -- on the command line ----------------------------------------------------------------------

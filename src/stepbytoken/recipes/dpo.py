@@ -34,13 +34,13 @@ from stepbytoken.artifacts import (
     check_output_path,
     load_shipped,
     load_timing,
-    parse_weights,
     save_weights,
     write_artifact,
 )
 from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation.assistant import grade, summarise
-from stepbytoken.nn import GPT, GPTConfig
+from stepbytoken.nn import GPT
+from stepbytoken.recipes.model_widths import shipped_gpt
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_output_arguments,
@@ -286,12 +286,9 @@ def load_dpo(
         DPO_SPEC, DPO_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
     tokenizer = load_sft().tokenizer
-    model = GPT(GPTConfig(**manifest["model"]), seed=0)
-    model.load_state_dict(
-        parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)
-    )
+    model = shipped_gpt(manifest, files[MODEL_FILE], directory / MODEL_FILE)
     manifest["results"] = {**manifest["results"], **load_timing(directory)}
-    return Assistant(model.eval(), tokenizer, manifest)
+    return Assistant(model, tokenizer, manifest)
 
 
 # -- on the command line ----------------------------------------------------------------------

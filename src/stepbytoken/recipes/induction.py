@@ -46,7 +46,6 @@ from stepbytoken.artifacts import (
     load_reference,
     load_shipped,
     load_timing,
-    parse_weights,
     save_weights,
     write_artifact,
 )
@@ -57,9 +56,13 @@ from stepbytoken.evaluation.induction import (
     repeat_losses,
     repeated_tokens,
 )
-from stepbytoken.nn import GPT, GPTConfig, count_parameters
+from stepbytoken.nn import GPT, count_parameters
 from stepbytoken.recipes.family import family_config
-from stepbytoken.recipes.model_widths import tokenizer_sha256
+from stepbytoken.recipes.model_widths import (
+    check_tokenizer,
+    shipped_gpt,
+    tokenizer_sha256,
+)
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_device_argument,
@@ -450,18 +453,17 @@ def load_induction(
         INDUCTION_SPEC, INDUCTION_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
     tokenizer = load_reference().tokenizer
-    if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:
-        raise ValueError(
-            f"the model in {directory} was trained with another tokenizer than the "
-            f"shipped reference model's; rebuild it with `{INDUCTION_SPEC.command}`"
-        )
-    model = GPT(GPTConfig(**manifest["model"]), seed=0)
-    model.load_state_dict(
-        parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)
+    check_tokenizer(
+        tokenizer,
+        manifest,
+        directory,
+        whose="the shipped reference model's",
+        command=INDUCTION_SPEC.command,
     )
+    model = shipped_gpt(manifest, files[MODEL_FILE], directory / MODEL_FILE)
     scores = json.loads(files[SCORES_FILE].decode("utf-8"))
     manifest["results"] = {**manifest["results"], **load_timing(directory)}
-    return Induction(model.eval(), tokenizer, scores, manifest)
+    return Induction(model, tokenizer, scores, manifest)
 
 
 # -- on the command line ----------------------------------------------------------------------

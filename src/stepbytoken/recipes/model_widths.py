@@ -36,6 +36,13 @@ from stepbytoken.artifacts import (
     save_weights,
     write_artifact,
 )
+from stepbytoken.checks import (
+    check_bool,
+    check_instance,
+    check_mapping,
+    check_path,
+    check_str,
+)
 from stepbytoken.nn import GPT, GPTConfig
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
@@ -58,8 +65,10 @@ __all__ = [
     "WIDTHS_DIR",
     "WIDTHS_SPEC",
     "add_arguments",
+    "check_tokenizer",
     "fit_width",
     "load_width_runs",
+    "shipped_gpt",
     "run",
     "tokenizer_sha256",
     "train_widths",
@@ -142,6 +151,72 @@ def tokenizer_sha256(tokenizer: BPETokenizer) -> str:
         )
     text = json.dumps(tokenizer.to_dict(), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_tokenizer(
+    tokenizer: BPETokenizer,
+    manifest: dict[str, Any],
+    directory: str | PathLike[str],
+    *,
+    whose: str,
+    command: str,
+) -> None:
+    """Raise unless ``tokenizer`` is the one the model of a loaded artifact was trained with.
+
+    ``manifest["tokenizer_sha256"]`` is what the recipe recorded; ``whose`` says which
+    tokenizer the loader expects (e.g. ``"the shipped assistant's"``) and ``command`` is the
+    recipe that rebuilds the artifact, both for the message.
+
+    Introduced in chapter 6.
+
+    Examples
+    --------
+    >>> tok = BPETokenizer.train("aaab", 1)
+    >>> check_tokenizer(tok, {"tokenizer_sha256": "0" * 64}, "x", whose="mine", command="cmd")
+    Traceback (most recent call last):
+    ...
+    ValueError: the model in x was trained with another tokenizer than mine; rebuild it with `cmd`
+    """
+    check_mapping("manifest", manifest)
+    recorded = manifest.get("tokenizer_sha256")
+    if not isinstance(recorded, str):
+        raise ValueError(
+            "manifest must record the tokenizer's SHA-256 as tokenizer_sha256"
+        )
+    directory = check_path("directory", directory)
+    check_str("whose", whose, allow_empty=False)
+    check_str("command", command, allow_empty=False)
+    if tokenizer_sha256(tokenizer) != recorded:
+        raise ValueError(
+            f"the model in {directory} was trained with another tokenizer than {whose}; "
+            f"rebuild it with `{command}`"
+        )
+
+
+def shipped_gpt(
+    manifest: dict[str, Any], weights: bytes, source: Path, *, tied: bool = False
+) -> GPT:
+    """The GPT of a loaded artifact: ``manifest["model"]``'s shape, ``weights``' tensors.
+
+    ``weights`` are the checked bytes of a safetensors file read from ``source`` (named in
+    errors); with ``tied``, the file holds the token embedding once and the output layer
+    shares it. The model is returned in eval mode.
+
+    Introduced in chapter 6.
+    """
+    check_mapping("manifest", manifest)
+    shape = manifest.get("model")
+    if not isinstance(shape, dict):
+        raise ValueError("manifest must give the model's GPTConfig fields as model")
+    check_instance("weights", weights, bytes)
+    source = check_path("source", source)
+    check_bool("tied", tied)
+    model = GPT(GPTConfig(**shape), seed=0)
+    state = parse_weights(weights, source=source)
+    if tied:
+        state["lm_head.weight"] = state["wte.weight"]  # stored once
+    model.load_state_dict(state)
+    return model.eval()
 
 
 def fit_width(

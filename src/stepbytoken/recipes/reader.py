@@ -36,15 +36,18 @@ from stepbytoken.artifacts import (
     check_output_path,
     load_shipped,
     load_timing,
-    parse_weights,
     save_weights,
     write_artifact,
 )
 from stepbytoken.checks import check_bool, check_instance, check_int
 from stepbytoken.evaluation.retrieval import answering_chunks, right_answer
 from stepbytoken.generation.chat import reply
-from stepbytoken.nn import GPT, GPTConfig
-from stepbytoken.recipes.model_widths import tokenizer_sha256
+from stepbytoken.nn import GPT
+from stepbytoken.recipes.model_widths import (
+    check_tokenizer,
+    shipped_gpt,
+    tokenizer_sha256,
+)
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_output_arguments,
@@ -386,17 +389,16 @@ def load_reader(
         READER_SPEC, READER_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
     tokenizer = load_sft().tokenizer
-    if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:
-        raise ValueError(
-            f"the model in {directory} was fine-tuned with another tokenizer than the "
-            f"shipped assistant's; rebuild it with `{READER_SPEC.command}`"
-        )
-    model = GPT(GPTConfig(**manifest["model"]), seed=0)
-    model.load_state_dict(
-        parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)
+    check_tokenizer(
+        tokenizer,
+        manifest,
+        directory,
+        whose="the shipped assistant's",
+        command=READER_SPEC.command,
     )
+    model = shipped_gpt(manifest, files[MODEL_FILE], directory / MODEL_FILE)
     manifest["results"] = {**manifest["results"], **load_timing(directory)}
-    return Assistant(model.eval(), tokenizer, manifest)
+    return Assistant(model, tokenizer, manifest)
 
 
 # -- on the command line ----------------------------------------------------------------------

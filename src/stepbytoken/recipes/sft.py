@@ -41,14 +41,17 @@ from stepbytoken.artifacts import (
     load_reference,
     load_shipped,
     load_timing,
-    parse_weights,
     save_weights,
     write_artifact,
 )
 from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation.assistant import grade, summarise
-from stepbytoken.nn import GPT, GPTConfig, count_parameters, grow_vocab
-from stepbytoken.recipes.model_widths import tokenizer_sha256
+from stepbytoken.nn import GPT, count_parameters, grow_vocab
+from stepbytoken.recipes.model_widths import (
+    check_tokenizer,
+    shipped_gpt,
+    tokenizer_sha256,
+)
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_output_arguments,
@@ -371,17 +374,16 @@ def load_sft(
         SFT_SPEC, SFT_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
     tokenizer = chat_tokenizer(load_reference().tokenizer)
-    if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:
-        raise ValueError(
-            f"the model in {directory} was fine-tuned with another tokenizer than the chat "
-            f"tokenizer of the shipped reference model; rebuild it with `{SFT_SPEC.command}`"
-        )
-    model = GPT(GPTConfig(**manifest["model"]), seed=0)
-    model.load_state_dict(
-        parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)
+    check_tokenizer(
+        tokenizer,
+        manifest,
+        directory,
+        whose="the chat tokenizer of the shipped reference model",
+        command=SFT_SPEC.command,
     )
+    model = shipped_gpt(manifest, files[MODEL_FILE], directory / MODEL_FILE)
     manifest["results"] = {**manifest["results"], **load_timing(directory)}
-    return Assistant(model.eval(), tokenizer, manifest)
+    return Assistant(model, tokenizer, manifest)
 
 
 # -- on the command line ----------------------------------------------------------------------

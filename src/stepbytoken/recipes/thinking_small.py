@@ -37,16 +37,19 @@ from stepbytoken.artifacts import (
     load_reference,
     load_shipped,
     load_timing,
-    parse_weights,
     save_weights,
     write_artifact,
 )
 from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation.thinking import curve_record
 from stepbytoken.generation.thinking import thinking_tokenizer
-from stepbytoken.nn import GPT, GPTConfig, count_parameters, grow_vocab
+from stepbytoken.nn import GPT, count_parameters, grow_vocab
 from stepbytoken.recipes import family, thinking
-from stepbytoken.recipes.model_widths import tokenizer_sha256
+from stepbytoken.recipes.model_widths import (
+    check_tokenizer,
+    shipped_gpt,
+    tokenizer_sha256,
+)
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_output_arguments,
@@ -277,19 +280,17 @@ def load_thinking_small(
         SMALL_SPEC, SMALL_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
     tokenizer = thinking_tokenizer(load_reference().tokenizer)
-    if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:
-        raise ValueError(
-            f"the model in {directory} was fine-tuned with another tokenizer than the "
-            f"thinking tokenizer of the shipped reference model; rebuild it with "
-            f"`{SMALL_SPEC.command}`"
-        )
-    model = GPT(GPTConfig(**manifest["model"]), seed=0)
-    state = parse_weights(files[MODEL_FILE], source=directory / MODEL_FILE)
-    state["lm_head.weight"] = state["wte.weight"]  # tied: stored once
-    model.load_state_dict(state)
+    check_tokenizer(
+        tokenizer,
+        manifest,
+        directory,
+        whose="the thinking tokenizer of the shipped reference model",
+        command=SMALL_SPEC.command,
+    )
+    model = shipped_gpt(manifest, files[MODEL_FILE], directory / MODEL_FILE, tied=True)
     results = json.loads(files[RESULTS_FILE])
     manifest["results"] = {**manifest["results"], **load_timing(directory)}
-    return SmallThinker(model.eval(), tokenizer, results, manifest)
+    return SmallThinker(model, tokenizer, results, manifest)
 
 
 # -- on the command line ----------------------------------------------------------------------
