@@ -44,7 +44,7 @@ from stepbytoken.artifacts import (
 from stepbytoken.checks import check_bool, check_int
 from stepbytoken.evaluation import fact_accuracy
 from stepbytoken.nn import GPT, GPTConfig, count_parameters
-from stepbytoken.recipes.model_widths import tokenizer_sha256
+from stepbytoken.recipes.model_widths import check_tokenizer, tokenizer_sha256
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_device_argument,
@@ -307,11 +307,13 @@ def load_family(
         FAMILY_SPEC, FAMILY_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
     reference = load_reference()
-    if tokenizer_sha256(reference.tokenizer) != manifest["tokenizer_sha256"]:
-        raise ValueError(
-            f"the family in {directory} was trained with another tokenizer than the "
-            f"shipped reference model's; rebuild it with `{FAMILY_SPEC.command}`"
-        )
+    check_tokenizer(
+        reference.tokenizer,
+        manifest,
+        directory,
+        whose="the shipped reference model's",
+        command=FAMILY_SPEC.command,
+    )
     timing = load_timing(directory)
     family: dict[str, Reference] = {}
     for name in MEMBERS:  # smallest first (the manifest's keys are sorted)

@@ -161,7 +161,7 @@ def check_tokenizer(
     whose: str,
     command: str,
 ) -> None:
-    """Raise unless ``tokenizer`` is the one the model of a loaded artifact was trained with.
+    """Raise unless ``tokenizer`` is the one the models of a loaded artifact were trained with.
 
     ``manifest["tokenizer_sha256"]`` is what the recipe recorded; ``whose`` says which
     tokenizer the loader expects (e.g. ``"the shipped assistant's"``) and ``command`` is the
@@ -175,7 +175,7 @@ def check_tokenizer(
     >>> check_tokenizer(tok, {"tokenizer_sha256": "0" * 64}, "x", whose="mine", command="cmd")
     Traceback (most recent call last):
     ...
-    ValueError: the model in x was trained with another tokenizer than mine; rebuild it with `cmd`
+    ValueError: the artifact in x was made with another tokenizer than mine; rebuild it with `cmd`
     """
     check_mapping("manifest", manifest)
     recorded = manifest.get("tokenizer_sha256")
@@ -188,7 +188,7 @@ def check_tokenizer(
     check_str("command", command, allow_empty=False)
     if tokenizer_sha256(tokenizer) != recorded:
         raise ValueError(
-            f"the model in {directory} was trained with another tokenizer than {whose}; "
+            f"the artifact in {directory} was made with another tokenizer than {whose}; "
             f"rebuild it with `{command}`"
         )
 

@@ -53,7 +53,7 @@ from stepbytoken.artifacts import (
 from stepbytoken.checks import check_bool, check_float, check_int
 from stepbytoken.evaluation.scaling import non_embedding_parameters
 from stepbytoken.nn import GPT, GPTConfig, count_parameters
-from stepbytoken.recipes.model_widths import tokenizer_sha256
+from stepbytoken.recipes.model_widths import check_tokenizer, tokenizer_sha256
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_output_arguments,
@@ -448,11 +448,13 @@ def load_scaling(
     directory, manifest, files = load_shipped(
         SCALING_SPEC, SCALING_DIR, MANIFEST_SHA256, directory, manifest_sha256
     )
-    if manifest["tokenizer_sha256"] != tokenizer_sha256(load_reference().tokenizer):
-        raise ValueError(
-            f"the sweep in {directory} used another tokenizer than the shipped reference "
-            f"model's; rerun `{SCALING_SPEC.command}`"
-        )
+    check_tokenizer(
+        load_reference().tokenizer,
+        manifest,
+        directory,
+        whose="the shipped reference model's",
+        command=SCALING_SPEC.command,
+    )
     manifest["timing"] = load_timing(directory)
     return json.loads(files[POINTS_FILE]), manifest
 

@@ -58,7 +58,7 @@ from stepbytoken.evaluation.thinking import (
 from stepbytoken.generation.thinking import encode_thinking, thinking_tokenizer
 from stepbytoken.nn import GPT, count_parameters, grow_vocab
 from stepbytoken.nn.lora import adapter_state_dict, add_lora, merge_lora
-from stepbytoken.recipes.model_widths import tokenizer_sha256
+from stepbytoken.recipes.model_widths import check_tokenizer, tokenizer_sha256
 from stepbytoken.recipes.options import (
     DEFAULT_OUT_ROOT,
     add_output_arguments,
@@ -449,12 +449,13 @@ def load_thinking(
     )
     reference = load_reference()
     tokenizer = thinking_tokenizer(reference.tokenizer)
-    if tokenizer_sha256(tokenizer) != manifest["tokenizer_sha256"]:
-        raise ValueError(
-            f"the models in {directory} were fine-tuned with another tokenizer than the "
-            f"thinking tokenizer of the shipped reference model; rebuild them with "
-            f"`{THINKING_SPEC.command}`"
-        )
+    check_tokenizer(
+        tokenizer,
+        manifest,
+        directory,
+        whose="the thinking tokenizer of the shipped reference model",
+        command=THINKING_SPEC.command,
+    )
     models = {}
     for name in MODELS:
         adapted = _adapted(reference.model, tokenizer.vocab_size)
